@@ -1,0 +1,32 @@
+# The README's quick start: `make demo` (set up, then train) and `make test` (set up, then test).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+
+.PHONY: demo test lint bench clean
+
+# the package alone (numpy, safetensors): enough for the demo
+$(VENV)/.core: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# plus the test tools and the reference frameworks (dev extra: pytest, hypothesis, ruff, torch)
+$(VENV)/.dev: $(VENV)/.core
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.core
+	$(PY) -m neurona demo
+
+test: $(VENV)/.dev
+	$(PY) -m pytest -q
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check src tests benchmarks examples
+
+bench: $(VENV)/.dev
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache

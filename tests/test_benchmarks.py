@@ -1,0 +1,38 @@
+"""The engine benchmark's smoke run: it runs, agrees with PyTorch, and prints its table.
+
+The timings of a quick run are too rough to assert targets on; the benchmark itself checks that
+both frameworks compute the same first step, and this test checks that import neurona loads no
+optional dependency.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
+
+
+def test_bench_engine_quick(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--threads", "1", "--json", str(out)],
+        capture_output=True, text=True, timeout=120, env=os.environ.copy(),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for row in ("tiny MLP 2-16-16-1", "MLP 784-256-128-10", "GEMM ceiling", "scalar a*b",
+                "import neurona", "optional deps"):
+        assert row in proc.stdout, proc.stdout
+    assert "ratio" in proc.stdout
+
+    report = json.loads(out.read_text())
+    assert report["machine"]["threads"] == 1
+    assert report["results"]["import"]["optional_loaded"] == []
+    for name in ("tiny_mlp", "mlp", "scalar"):
+        for framework in ("neurona", "pytorch"):
+            assert report["results"][name][framework]["best_s"] > 0
