@@ -148,22 +148,49 @@ class Function:
         """Run ``forward`` on the inputs' arrays and wrap the result(s) in Tensors, recording
         this Function as their creator when a gradient will be needed. Keyword arguments
         become attributes of the Function (hyper-parameters such as an axis)."""
-        # This is the hottest path of the engine: plain loops and inlined Tensor construction
-        # are measurably faster here than helper calls.
+        # This is the hottest path of the engine: one- and two-input Functions (nearly all of
+        # them) get unrolled code, measurably faster than the general loops.
         fn = _new(cls)
         if params:
             fn.__dict__.update(params)
-        record = False
-        if _GradMode.enabled:
-            for x in inputs:
-                if isinstance(x, Tensor) and x.requires_grad:
-                    record = True
-                    break
-        if record:
-            fn.needs_grad = tuple([isinstance(x, Tensor) and x.requires_grad for x in inputs])
+        enabled = _GradMode.enabled
+        n = len(inputs)
+        if n == 1:
+            x = inputs[0]
+            if isinstance(x, Tensor):
+                arrays = (x.data,)
+                record = enabled and x.requires_grad
+            else:
+                arrays = inputs
+                record = False
+            fn.needs_grad = (record,)
+            kept = inputs
+        elif n == 2:
+            a, b = inputs
+            if isinstance(a, Tensor):
+                need_a = enabled and a.requires_grad
+                a_data = a.data
+            else:
+                need_a = False
+                a_data = a
+            if isinstance(b, Tensor):
+                need_b = enabled and b.requires_grad
+                b_data = b.data
+            else:
+                need_b = False
+                b_data = b
+            arrays = (a_data, b_data)
+            record = need_a or need_b
+            fn.needs_grad = (need_a, need_b)
+            # inputs that need no gradient are dropped: backward never uses them
+            kept = (a if need_a else None, b if need_b else None)
         else:
-            fn.needs_grad = (False,) * len(inputs)
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            needs = tuple([enabled and isinstance(x, Tensor) and x.requires_grad
+                           for x in inputs])
+            record = True in needs
+            fn.needs_grad = needs
+            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+            kept = tuple([x if need else None for x, need in zip(inputs, needs, strict=True)])
         if backend._cupy is not None:
             fn.xp = backend.get_array_module(*arrays)
         ys = fn.forward(*arrays)
@@ -187,9 +214,7 @@ class Function:
                 # Outputs are referenced weakly: a Function must not keep its results alive.
                 fn.outputs = (_weakref(outs),)
         if record:
-            # Inputs that need no gradient are dropped now: backward never uses them.
-            fn.inputs = tuple([x if isinstance(x, Tensor) and x.requires_grad else None
-                               for x in inputs])
+            fn.inputs = kept
             fn.seq = next(_sequence)
         return outs
 
@@ -233,6 +258,7 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             "computation had requires_grad=True, or it ran under no_grad()"
         )
     data = root.data
+    xp = np if backend._cupy is None else backend.get_array_module(data)
     if gradient is None:
         if data.size != 1:
             raise RuntimeError(
@@ -240,11 +266,10 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
                 "reduce it first (e.g. loss.sum() or loss.mean()) or pass gradient= of the same "
                 "shape"
             )
-        xp = np if backend._cupy is None else backend.get_array_module(data)
-        gradient = xp.ones_like(data)
+        gradient = xp.empty_like(data)
+        gradient.fill(1)
     else:
         gradient = gradient.data if isinstance(gradient, Tensor) else gradient
-        xp = np if backend._cupy is None else backend.get_array_module(data)
         gradient = xp.array(gradient, dtype=data.dtype)  # a copy: the caller keeps theirs
         if gradient.shape != data.shape:
             raise ValueError(
@@ -256,55 +281,54 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
     if root_fn is None:  # a leaf: d(root)/d(root)
         _accumulate_leaf(root, gradient, set())
         return
+    _run_backward(root, root_fn, gradient, retain_graph)
+
+
+def _topological_order(root_fn) -> list:
+    """The Functions reachable from ``root_fn``, each after every Function that consumes its
+    outputs. Every Function is created after the ones that made its inputs, so decreasing
+    creation number is such an order. Checks first that none was freed by an earlier backward,
+    so a failing call changes no gradient."""
     if root_fn.inputs is None:
         raise _free_error(root_fn)
-
-    # Every Function is created after the Functions that made its inputs, so processing the
-    # reachable ones by decreasing creation number is a topological order: each runs only
-    # after all its consumers have sent their gradients.
     order = [root_fn]
     seen = {root_fn}
-    stack = [root_fn]
-    while stack:
-        for x in stack.pop().inputs:
+    for fn in order:  # the list grows while we walk it: a breadth-first search
+        for x in fn.inputs:
             if x is not None:
                 c = x.creator
                 if c is not None and c not in seen:
                     if c.inputs is None:
                         raise _free_error(c)
                     seen.add(c)
-                    stack.append(c)
                     order.append(c)
     order.sort(key=_by_sequence, reverse=True)
+    return order
 
+
+def _by_sequence(fn):
+    return fn.seq
+
+
+def _run_backward(root, root_fn, gradient, retain_graph) -> None:
     # Pending gradients, keyed by tensor: the key keeps a tensor alive until its creator has
     # run, even after the consumers that referenced it have been freed.
     grads = {root: gradient}
-    stored = set()  # ids of arrays already handed to a leaf's .grad
-    for fn in order:
+    pop = grads.pop
+    stored = set()  # ids of arrays handed to a leaf's .grad in this pass
+    for fn in _topological_order(root_fn):
         outputs = fn.outputs
         if len(outputs) == 1:
             out = outputs[0]()  # None only if no gradient was ever sent to it
-            gy = None if out is None else grads.pop(out, None)
-            if gy is not None and out.retains_grad:
-                _accumulate_leaf(out, gy, stored)
-            gxs = None if gy is None else fn.backward(gy)
-        else:
-            gys = []
-            for ref in outputs:
-                out = ref()
-                g = None if out is None else grads.pop(out, None)
-                if g is not None and out.retains_grad:
-                    _accumulate_leaf(out, g, stored)
-                gys.append(g)
-            if all(g is None for g in gys):
+            gy = None if out is None else pop(out, None)
+            if gy is None:
                 gxs = None
             else:
-                for i, g in enumerate(gys):
-                    if g is None:
-                        shape, dtype = fn.out_meta[i]
-                        gys[i] = fn.xp.zeros(shape, dtype)
-                gxs = fn.backward(*gys)
+                if out.retains_grad:
+                    _accumulate_leaf(out, gy, stored)
+                gxs = fn.backward(gy)
+        else:
+            gxs = _backward_multi(fn, pop, stored)
         inputs = fn.inputs
         if not retain_graph:
             fn.saved = ()
@@ -317,14 +341,35 @@ def backward(root, gradient=None, retain_graph: bool = False) -> None:
             if x is None or gx is None:
                 continue
             if x.creator is None:
-                _accumulate_leaf(x, gx, stored)
+                if (x.grad is None and gx.__class__ is x.data.__class__ and gx.base is None
+                        and gx.dtype is x.data.dtype and id(gx) not in stored):
+                    # the common case, inlined: a fresh array becomes the leaf's gradient
+                    x.grad = gx
+                    stored.add(id(gx))
+                else:
+                    _accumulate_leaf(x, gx, stored)
+            elif x in grads:
+                grads[x] = grads[x] + gx
             else:
-                prev = grads.get(x)
-                grads[x] = gx if prev is None else prev + gx
+                grads[x] = gx
 
 
-def _by_sequence(fn):
-    return fn.seq
+def _backward_multi(fn, pop, stored):
+    """Backward of a Function with several outputs: zeros stand in for unused outputs."""
+    gys = []
+    for ref in fn.outputs:
+        out = ref()
+        g = None if out is None else pop(out, None)
+        if g is not None and out.retains_grad:
+            _accumulate_leaf(out, g, stored)
+        gys.append(g)
+    if all(g is None for g in gys):
+        return None
+    for i, g in enumerate(gys):
+        if g is None:
+            shape, dtype = fn.out_meta[i]
+            gys[i] = fn.xp.zeros(shape, dtype)
+    return fn.backward(*gys)
 
 
 def _accumulate_leaf(t, g, stored) -> None:

@@ -7,7 +7,7 @@ import neurona as nr
 import neurona.functions as F
 from neurona.functions import loss as L
 
-from .opcheck import OpCase, check_forward, check_gradcheck, check_torch
+from .opcheck import OpCase, check_forward, check_gradcheck, check_torch, with_torch
 
 try:
     import torch
@@ -151,7 +151,7 @@ def test_gradcheck(case):
     check_gradcheck(case)
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", with_torch(CASES), ids=str)
 def test_matches_torch(case):
     check_torch(case)
 
@@ -361,3 +361,12 @@ def test_bce_type_errors():
         F.sigmoid_binary_cross_entropy(nr.tensor([1]), np.array([1.0]))
     with pytest.raises(TypeError, match=r"logits must be a Tensor or an array, got list"):
         F.sigmoid_binary_cross_entropy([1.0], [1.0])
+
+
+def test_labels_that_are_not_arrays():
+    with pytest.raises(TypeError, match=r"softmax_cross_entropy: could not turn labels of type "
+                                        r"list into an array"):
+        _sce(labels=[[0, 1], [2]])
+    with pytest.raises(TypeError, match=r"sigmoid_binary_cross_entropy: could not turn targets "
+                                        r"of type list into an array"):
+        F.sigmoid_binary_cross_entropy(nr.tensor([1.0, 2.0]), [[0.0], [1.0, 0.0]])

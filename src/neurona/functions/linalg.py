@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..autograd import Function, unbroadcast
 from ..tensor import Tensor
 from .arithmetic import operand
@@ -57,6 +59,21 @@ class MatMul(Function):
         return ga, gb
 
 
+_ones_cache: dict = {}
+
+
+def _sum_rows(xp, g):
+    """``g.sum(axis=0)`` for a matrix, as a matrix-vector product with a cached ones vector:
+    BLAS's GEMV is about 2x faster than NumPy's reduction machinery on small batches."""
+    if xp is not np:
+        return g.sum(axis=0)
+    key = (g.shape[0], g.dtype)
+    ones = _ones_cache.get(key)
+    if ones is None:
+        ones = _ones_cache[key] = np.ones(g.shape[0], g.dtype)
+    return np.dot(ones, g)
+
+
 class Linear(Function):
     """``x @ W + b`` fused: one GEMM forward, at most two backward, no broadcast temporaries.
 
@@ -87,7 +104,7 @@ class Linear(Function):
         if needs[1]:
             gw = x.T @ gy
         if len(needs) == 3 and needs[2]:
-            gb = gy.sum(axis=0)
+            gb = _sum_rows(self.xp, gy)
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
 
