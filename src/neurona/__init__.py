@@ -4,7 +4,26 @@ Two front doors: a PyTorch-like tensor API (``nr.tensor``, ``.backward()``, ``nr
 and, built on it, a Keras-compatible model API.
 """
 
-from . import autograd, backend, data, functions, testing, utils
+from . import (
+    activations,
+    autograd,
+    backend,
+    callbacks,
+    constraints,
+    data,
+    functions,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    saving,
+    testing,
+    utils,
+)
+from .data import datasets
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .functions import (
     abs,
@@ -49,6 +68,8 @@ from .functions import (
 from .functions import max as max  # noqa: A004  (nr.max, as torch.max)
 from .functions import min as min  # noqa: A004
 from .functions import sum as sum  # noqa: A004
+from .layers import Input
+from .models import Model, Sequential
 from .tensor import (
     Tensor,
     arange,
@@ -89,5 +110,8 @@ __all__ = [
     "minimum", "one_hot", "pad", "permute", "prod", "repeat", "reshape", "sign", "sin", "split",
     "sqrt", "squeeze", "stack", "std", "sum", "swapaxes", "tile", "transpose", "unsqueeze",
     "var", "where",
-    "autograd", "backend", "data", "functions", "testing", "utils",
+    "Sequential", "Model", "Input",
+    "activations", "autograd", "backend", "callbacks", "constraints", "data", "datasets",
+    "functions", "initializers", "layers", "losses", "metrics", "models", "optimizers",
+    "regularizers", "saving", "testing", "utils",
 ]

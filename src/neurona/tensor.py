@@ -11,7 +11,7 @@ import weakref
 
 import numpy as np
 
-from . import autograd, backend
+from . import backend
 
 __all__ = [
     "Tensor",
@@ -486,3 +486,7 @@ def full_like(t, fill_value, dtype=None, requires_grad=False) -> Tensor:
     xp = backend.get_array_module(data)
     return _make_new(xp.full_like(data, fill_value, dtype=resolve_dtype(dtype)), requires_grad,
                      None)
+
+
+# autograd.py needs Tensor defined, so it is bound last (tensor.py uses it only at call time)
+from . import autograd  # noqa: E402

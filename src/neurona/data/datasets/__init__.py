@@ -3,6 +3,6 @@
 Every dataset here is generated locally or shipped with a package: nothing is downloaded.
 """
 
-from . import spirals
+from . import fahrenheit, logic_gates, playground, spirals, tennis
 
-__all__ = ["spirals"]
+__all__ = ["fahrenheit", "logic_gates", "playground", "spirals", "tennis"]

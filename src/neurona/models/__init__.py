@@ -1,0 +1,6 @@
+"""Models (``nr.models``): Sequential, the functional Model, subclassing, training."""
+
+from .model import Input, Model, load_model
+from .sequential import Sequential
+
+__all__ = ["Model", "Sequential", "Input", "load_model"]

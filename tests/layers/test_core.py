@@ -1,0 +1,108 @@
+"""Core layers (neurona/layers/core.py) through the declarative layer check."""
+
+import numpy as np
+import pytest
+
+import neurona as nr
+from neurona import layers
+
+from .layercheck import (
+    LayerCase,
+    check_config_round_trip,
+    check_save_load,
+    check_shape_and_params,
+    check_training_step,
+    check_weights_round_trip,
+)
+
+CASES = [
+    LayerCase("dense/relu", lambda: layers.Dense(4, activation="relu"), (3, 5), (3, 4), 24,
+              weights_order=[(5, 4), (4,)]),
+    LayerCase("dense/no_bias", lambda: layers.Dense(2, use_bias=False), (3, 5), (3, 2), 10,
+              weights_order=[(5, 2)]),
+    LayerCase("dense/3d", lambda: layers.Dense(3, activation="tanh"), (2, 4, 5), (2, 4, 3), 18),
+    LayerCase("dense/regularized", lambda: layers.Dense(
+        3, kernel_regularizer="l2", bias_initializer="ones", kernel_constraint="max_norm"),
+        (4, 2), (4, 3), 9),
+    LayerCase("activation/softmax", lambda: layers.Activation("softmax"), (3, 4), (3, 4), 0,
+              trains=False),
+    LayerCase("identity", lambda: layers.Identity(), (3, 4), (3, 4), 0, trains=False),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_shape_and_params(case):
+    check_shape_and_params(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_config_round_trip(case):
+    check_config_round_trip(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_weights_round_trip(case):
+    check_weights_round_trip(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_save_load(case, tmp_path):
+    check_save_load(case, tmp_path)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_training_step(case):
+    check_training_step(case)
+
+
+def test_dense_builds_lazily_and_names_are_numbered():
+    a, b = layers.Dense(3), layers.Dense(3)
+    assert not a.built and a.kernel is None
+    a(np.ones((2, 7), np.float32))
+    assert a.built and a.kernel.shape == (7, 3)
+    assert b.name.startswith("dense_") and a.name != b.name
+
+
+def test_dense_shape_error_names_layer_shapes_and_fix():
+    layer = layers.Dense(5, name="dense_2")
+    layer(np.ones((4, 20), np.float32))
+    with pytest.raises(ValueError, match=r"Dense 'dense_2' expects inputs with last dimension "
+                                         r"20, got shape \(32, 10\)\. Did the previous layer "
+                                         r"change\?"):
+        layer(np.ones((32, 10), np.float32))
+
+
+def test_dense_rejects_bad_units_and_unknown_activation():
+    with pytest.raises(ValueError, match="Dense: units must be a positive integer, got 0"):
+        layers.Dense(0)
+    with pytest.raises(ValueError, match="Did you mean 'relu'"):
+        layers.Dense(3, activation="rleu")
+
+
+def test_unknown_keyword_is_a_clear_error():
+    with pytest.raises(TypeError, match=r"Dense: unexpected keyword argument\(s\) unitz"):
+        layers.Dense(3, unitz=4)
+
+
+def test_lambda_layer_and_registration():
+    def double(x):
+        return x * 2
+
+    layer = layers.Lambda(double)
+    np.testing.assert_array_equal(layer(nr.ones(2)).data, [2.0, 2.0])
+    assert layer.get_config()["function"] is None
+    layers.register_lambda_function(double, name="double_for_test")
+    assert layers.Lambda(double).get_config()["function"] == "double_for_test"
+    rebuilt = layers.Lambda.from_config(layers.Lambda(double).get_config())
+    assert rebuilt.function is double
+    with pytest.raises(ValueError, match="no function registered under the name 'nope'"):
+        layers.Lambda("nope")
+
+
+def test_input_shape_validation():
+    with pytest.raises(ValueError, match=r"Input needs a shape"):
+        nr.Input()
+    x = nr.Input(shape=(3,), name="features")
+    assert x.shape == (None, 3)
+    with pytest.raises(TypeError, match="placeholder with no values"):
+        np.asarray(x)

@@ -1,0 +1,245 @@
+"""Reshaping layers (neurona/layers/reshaping.py): the declarative layer check, values and
+gradients against NumPy, use inside models, error messages, and a property test on random
+shapes."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import neurona as nr
+from neurona import layers
+
+from .layercheck import (
+    LayerCase,
+    check_config_round_trip,
+    check_save_load,
+    check_shape_and_params,
+    check_training_step,
+    check_weights_round_trip,
+)
+
+CASES = [
+    LayerCase("flatten", lambda: layers.Flatten(), (2, 3, 4), (2, 12), 0, trains=False),
+    LayerCase("flatten/channels_first", lambda: layers.Flatten(data_format="channels_first"),
+              (2, 3, 4, 5), (2, 60), 0, trains=False),
+    LayerCase("flatten/1d", lambda: layers.Flatten(), (5,), (5, 1), 0, trains=False),
+    LayerCase("reshape", lambda: layers.Reshape((3, 4)), (2, 12), (2, 3, 4), 0, trains=False),
+    LayerCase("reshape/inferred", lambda: layers.Reshape((-1, 2)), (2, 3, 4), (2, 6, 2), 0,
+              trains=False),
+    LayerCase("permute", lambda: layers.Permute((2, 1)), (2, 3, 4), (2, 4, 3), 0, trains=False),
+    LayerCase("permute/3", lambda: layers.Permute((3, 1, 2)), (2, 3, 4, 5), (2, 5, 3, 4), 0,
+              trains=False),
+    LayerCase("repeat_vector", lambda: layers.RepeatVector(3), (2, 4), (2, 3, 4), 0,
+              trains=False),
+    LayerCase("cropping1d", lambda: layers.Cropping1D((1, 2)), (2, 6, 3), (2, 3, 3), 0,
+              trains=False),
+    LayerCase("zero_padding1d", lambda: layers.ZeroPadding1D(2), (2, 3, 4), (2, 7, 4), 0,
+              trains=False),
+    LayerCase("zero_padding1d/channels_first",
+              lambda: layers.ZeroPadding1D((0, 1), data_format="channels_first"), (2, 3, 4),
+              (2, 3, 5), 0, trains=False),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_shape_and_params(case):
+    check_shape_and_params(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_config_round_trip(case):
+    check_config_round_trip(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_weights_round_trip(case):
+    check_weights_round_trip(case)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_save_load(case, tmp_path):
+    check_save_load(case, tmp_path)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_training_step(case):
+    check_training_step(case)
+
+
+def _normal(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def _rows(x):
+    return x.reshape(x.shape[0], math.prod(x.shape[1:]))
+
+
+# NumPy references, sample by sample, for values and the property test
+_REFERENCES = [
+    ("flatten", lambda: layers.Flatten(), lambda x: _rows(x)),
+    ("flatten/cf", lambda: layers.Flatten(data_format="channels_first"),
+     lambda x: _rows(np.moveaxis(x, 1, -1) if x.ndim > 2 else x)),
+    ("reshape", lambda: layers.Reshape((2, -1)),
+     lambda x: x.reshape(x.shape[0], 2, math.prod(x.shape[1:]) // 2)),
+    ("permute", lambda: layers.Permute((2, 3, 1)), lambda x: x.transpose(0, 2, 3, 1)),
+    ("repeat", lambda: layers.RepeatVector(2), lambda x: np.stack([x, x], axis=1)),
+    ("crop", lambda: layers.Cropping1D((1, 1)), lambda x: x[:, 1:-1]),
+    ("pad", lambda: layers.ZeroPadding1D((1, 2)), lambda x: np.pad(x, ((0, 0), (1, 2), (0, 0)))),
+    ("pad/cf", lambda: layers.ZeroPadding1D(1, data_format="channels_first"),
+     lambda x: np.pad(x, ((0, 0), (0, 0), (1, 1)))),
+]
+
+_VALUE_SHAPES = {"flatten": (2, 3, 4), "flatten/cf": (2, 3, 4, 5), "reshape": (3, 4, 6),
+                 "permute": (2, 3, 4, 5), "repeat": (3, 5), "crop": (2, 6, 3), "pad": (2, 3, 4),
+                 "pad/cf": (2, 3, 4)}
+
+
+@pytest.mark.parametrize("name,make,reference", _REFERENCES, ids=[r[0] for r in _REFERENCES])
+def test_values_and_gradients_match_numpy(name, make, reference):
+    x = _normal(_VALUE_SHAPES[name])
+    t = nr.tensor(x, requires_grad=True)
+    out = make()(t)
+    np.testing.assert_array_equal(out.data, reference(x))
+    assert out.dtype == np.float32
+    weights = _normal(out.shape, seed=1)
+    (out * weights).sum().backward()
+    # every layer here moves values, so the gradient moves the weights back: check it against
+    # a numerical gradient of the linear map at one coordinate per output
+    flat = t.grad.reshape(-1)
+    for i in range(0, x.size, max(1, x.size // 7)):
+        bumped = x.copy().reshape(-1)
+        bumped[i] += 1.0
+        change = (reference(bumped.reshape(x.shape)) - reference(x)) * weights
+        np.testing.assert_allclose(flat[i], change.sum(), rtol=1e-5, atol=1e-6)
+
+
+def test_flatten_channels_first_matches_channels_last_order():
+    x = _normal((2, 3, 4, 5))  # (batch, channels, rows, cols)
+    first = layers.Flatten(data_format="channels_first")(x).data
+    last = layers.Flatten()(np.moveaxis(x, 1, -1)).data
+    np.testing.assert_array_equal(first, last)
+
+
+def test_reshaping_inside_a_sequential_model():
+    nr.utils.set_seed(0)
+    model = nr.Sequential([
+        layers.Reshape((4, 3), input_shape=(12,)),
+        layers.ZeroPadding1D(1),
+        layers.Cropping1D((0, 1)),
+        layers.Permute((2, 1)),
+        layers.Flatten(),
+        layers.Dense(5),
+        layers.RepeatVector(2),
+        layers.Flatten(),
+    ])
+    out = model.predict(_normal((7, 12)), verbose=0)
+    assert out.shape == (7, 10)
+    assert model.layers[1].output_shape == (None, 6, 3)
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def test_reshape_error_names_the_layer_and_both_sizes():
+    layer = layers.Reshape((5, 2), name="to_grid")
+    with pytest.raises(ValueError, match=r"Reshape 'to_grid' cannot reshape samples of shape "
+                                         r"\(12,\) \(12 values\) into target shape \(5, 2\) "
+                                         r"\(10 values\)"):
+        layer(np.ones((4, 12), np.float32))
+    with pytest.raises(ValueError, match=r"into target shape \(5, -1\) \(12 is not a multiple "
+                                         r"of 5\)"):
+        layers.Reshape((5, -1))(np.ones((4, 12), np.float32))
+    with pytest.raises(ValueError, match=r"the -1 cannot be inferred"):
+        layers.Reshape((0, -1))(np.ones((4, 0), np.float32))
+    with pytest.raises(ValueError, match=r"Reshape: target_shape may contain at most one -1, "
+                                         r"got \(-1, -1\)"):
+        layers.Reshape((-1, -1))
+    with pytest.raises(TypeError, match=r"Reshape: target_shape must be a tuple of non-negative "
+                                        r"ints \(one of them may be -1\)"):
+        layers.Reshape((2.5, 2))
+
+
+def test_reshape_error_in_a_functional_model():
+    inputs = nr.Input(shape=(12,))
+    with pytest.raises(ValueError, match=r"Reshape 'bad_reshape' cannot reshape samples of "
+                                         r"shape \(12,\) \(12 values\) into target shape "
+                                         r"\(7,\)"):
+        layers.Reshape((7,), name="bad_reshape")(inputs)
+
+
+def test_permute_errors():
+    with pytest.raises(ValueError, match=r"Permute: dims must be a permutation of 1\.\.2 \(axis "
+                                         r"0, the batch, is not included"):
+        layers.Permute((0, 1))
+    with pytest.raises(TypeError, match=r"Permute: dims must be a tuple of ints, got 2"):
+        layers.Permute(2)
+    with pytest.raises(ValueError, match=r"Permute 'p' with dims \(2, 1\) expects 3-D inputs "
+                                         r"\(batch \+ 2 axes\), got shape \(4, 5\)"):
+        layers.Permute((2, 1), name="p")(np.ones((4, 5), np.float32))
+
+
+def test_repeat_vector_errors():
+    with pytest.raises(TypeError, match=r"RepeatVector: n must be an int, got 2\.0"):
+        layers.RepeatVector(2.0)
+    with pytest.raises(ValueError, match=r"RepeatVector: n must be a positive int, got 0"):
+        layers.RepeatVector(0)
+    with pytest.raises(ValueError, match=r"RepeatVector 'rv' expects 2-D inputs \(batch, "
+                                         r"features\), got shape \(2, 3, 4\)"):
+        layers.RepeatVector(2, name="rv")(np.ones((2, 3, 4), np.float32))
+
+
+def test_cropping_and_padding_errors():
+    with pytest.raises(ValueError, match=r"Cropping1D 'c' cannot crop 2 \+ 2 steps from inputs "
+                                         r"of shape \(1, 4, 3\): they have only 4 steps"):
+        layers.Cropping1D(2, name="c")(np.ones((1, 4, 3), np.float32))
+    with pytest.raises(ValueError, match=r"Cropping1D: cropping must be a non-negative int or a "
+                                         r"pair \(before, after\) of them, got \(1, -1\)"):
+        layers.Cropping1D((1, -1))
+    with pytest.raises(ValueError, match=r"ZeroPadding1D: padding must be a non-negative int or "
+                                         r"a pair"):
+        layers.ZeroPadding1D((1, 2, 3))
+    with pytest.raises(ValueError, match=r"ZeroPadding1D 'z' expects 3-D inputs \(batch, "
+                                         r"features, steps\), got shape \(2, 3\)"):
+        layers.ZeroPadding1D(1, data_format="channels_first", name="z")(
+            np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match=r"Flatten: data_format must be 'channels_last' or "
+                                         r"'channels_first', got 'channels_middle'"):
+        layers.Flatten(data_format="channels_middle")
+    with pytest.raises(ValueError, match=r"Flatten 'f' expects inputs with a batch axis, got a "
+                                         r"0-d tensor"):
+        layers.Flatten(name="f")(np.float32(1.0))
+
+
+# -- property test: random shapes --------------------------------------------------------------
+
+_MAKERS = [make for _, make, _ in _REFERENCES] + [
+    lambda: layers.Reshape((-1,)),
+    lambda: layers.Reshape((3, 2)),
+    lambda: layers.Permute((1,)),
+    lambda: layers.Permute((3, 2, 1)),
+]
+_REFS = [ref for _, _, ref in _REFERENCES] + [
+    _rows,
+    lambda x: x.reshape(x.shape[0], 3, 2),
+    lambda x: x,
+    lambda x: x.transpose(0, 3, 2, 1),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(which=st.integers(0, len(_MAKERS) - 1),
+       shape=st.lists(st.integers(0, 4), min_size=0, max_size=5).map(tuple),
+       dtype=st.sampled_from(["float32", "float64", "int64"]))
+def test_random_shapes_give_a_result_or_a_clear_error(which, shape, dtype):
+    layer = _MAKERS[which]()
+    x = np.random.default_rng(0).normal(size=shape).astype(dtype)
+    try:
+        out = layer(nr.tensor(x))
+    except (ValueError, TypeError) as err:
+        assert type(layer).__name__ in str(err), f"unclear error: {err}"
+        return
+    np.testing.assert_array_equal(out.data, _REFS[which](x))
+    assert out.dtype == x.dtype

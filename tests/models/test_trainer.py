@@ -1,0 +1,209 @@
+"""compile/fit/evaluate/predict (neurona/models/trainer.py)."""
+
+import numpy as np
+import pytest
+
+import neurona as nr
+from neurona import layers
+
+
+def _blobs(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, size=n)
+    centers = np.array([[0, 3], [3, 0], [-3, -3]], dtype=np.float32)
+    x = centers[y] + rng.normal(size=(n, 2)).astype(np.float32) * 0.5
+    return x, y
+
+
+def _model(out=3, act="softmax"):
+    return nr.Sequential([layers.Dense(8, activation="relu", input_shape=(2,)),
+                          layers.Dense(out, activation=act)])
+
+
+def test_fit_without_compile_picks_loss_and_says_so(capsys):
+    x, y = _blobs()
+    nr.utils.set_seed(0)
+    model = _model()
+    model.fit(x, y, epochs=30, verbose=0)
+    out = capsys.readouterr().out
+    assert "fit() without compile(): using loss='sparse_categorical_crossentropy'" in out
+    assert "optimizer='adam'" in out and "model.compile(" in out
+    loss, acc = model.evaluate(x, y, verbose=0)
+    assert acc > 0.9
+
+
+@pytest.mark.parametrize("act,y_kind,loss", [
+    ("sigmoid", "binary", "binary_crossentropy"),
+    ("linear", "float", "mean_squared_error"),
+    ("softmax", "onehot", "categorical_crossentropy"),
+])
+def test_auto_compile_table(act, y_kind, loss, capsys):
+    x, labels = _blobs(30)
+    if y_kind == "binary":
+        y = (labels == 0).astype(np.float32).reshape(-1, 1)
+        out = 1
+    elif y_kind == "float":
+        y = x.sum(axis=1, keepdims=True)
+        out = 1
+    else:
+        y = np.eye(3, dtype=np.float32)[labels]
+        out = 3
+    model = _model(out, None if act == "linear" else act)
+    model.fit(x, y, epochs=1, verbose=0)
+    assert f"loss='{loss}'" in capsys.readouterr().out
+
+
+def test_fused_softmax_loss_matches_the_plain_loss():
+    x, y = _blobs(40)
+    nr.utils.set_seed(1)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(
+        float(nr.losses.SparseCategoricalCrossentropy()(y, nr.tensor(model.predict(x, verbose=0)))),
+        rel=1e-5)
+    model.fit(x[:8], y[:8], epochs=1, batch_size=8, verbose=0)
+    assert model._fused is not None
+
+
+def test_determinism_bit_identical():
+    x, y = _blobs()
+
+    def run():
+        nr.utils.set_seed(42)
+        model = _model()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+        return model.get_weights()
+
+    for a, b in zip(run(), run(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_validation_data_sample_weight_class_weight_and_batches():
+    x, y = _blobs()
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    hist = model.fit(x, y, epochs=2, validation_data=(x[:20], y[:20]),
+                     sample_weight=np.ones(len(x)), class_weight={0: 2.0}, verbose=0)
+    assert "val_accuracy" in hist.history
+    batches = [(x[i:i + 32], y[i:i + 32]) for i in range(0, len(x), 32)]
+    hist = model.fit(batches, epochs=2, verbose=0)
+    assert len(hist.history["loss"]) == 2
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(logs) == {"loss", "accuracy"}
+    assert model.train_on_batch(x[:8], y[:8])[0] > 0
+    assert model.predict_on_batch(x[:3]).shape == (3, 3)
+
+
+def test_data_validation_errors():
+    model = _model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x, y = _blobs(10)
+    with pytest.raises(ValueError, match="x has 10 samples but y has an array with 9"):
+        model.fit(x, y[:9], verbose=0)
+    bad = x.copy()
+    bad[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"x contains NaN or Inf: first at row 4"):
+        model.fit(bad, y, verbose=0)
+    with pytest.raises(TypeError, match="x must be numeric"):
+        model.fit(np.array([["a", "b"]] * 10), y, verbose=0)
+    with pytest.raises(ValueError, match=r"labels must be integers in \[0, 3\) .* row 2 has "
+                                         r"label \[7\]"):
+        model.fit(x, np.array([0, 1, 7, 0, 1, 2, 0, 1, 2, 0]), verbose=0)
+    with pytest.raises(ValueError, match="validation_split must be in"):
+        model.fit(x, y, validation_split=1.5, verbose=0)
+    with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
+        model.fit(x, y, epochs=-1, verbose=0)
+    with pytest.raises(RuntimeError, match="evaluate\\(\\) needs a compiled model"):
+        _model().evaluate(x, y)
+
+
+def test_predict_batches_and_no_graph():
+    model = _model()
+    x, _ = _blobs(70)
+    out = model.predict(x, batch_size=16, verbose=0)
+    assert out.shape == (70, 3) and isinstance(out, np.ndarray)
+
+
+def test_custom_train_step_is_used():
+    calls = []
+
+    class Custom(nr.Sequential):
+        def train_step(self, data):
+            calls.append(len(data[0]))
+            return super().train_step(data)
+
+    model = Custom([layers.Dense(1, input_shape=(2,))])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((10, 2), np.float32)
+    model.fit(x, np.ones((10, 1), np.float32), batch_size=5, epochs=1, verbose=0)
+    assert calls == [5, 5]
+
+
+def test_targets_of_shape_n_fit_outputs_of_shape_n_1():
+    x, labels = _blobs(40)
+    y = (labels == 0).astype(np.float32)  # (n,), as in most course code
+    model = _model(1, "sigmoid")
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    hist = model.fit(x, y, epochs=2, verbose=0)
+    assert np.isfinite(hist.history["loss"]).all()
+    model2 = _model(1, None)
+    model2.compile(optimizer="sgd", loss="mse")
+    assert np.isfinite(model2.evaluate(x, labels.astype(np.float32), verbose=0))
+
+
+class _Interrupt(nr.callbacks.Callback):
+    def __init__(self, at_epoch):
+        super().__init__()
+        self.at_epoch = at_epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.at_epoch:
+            raise KeyboardInterrupt
+
+
+def test_backup_and_restore_resumes_fit_exactly(tmp_path):
+    x, y = _blobs()
+
+    def fresh():
+        nr.utils.set_seed(7)
+        model = _model()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    straight = fresh()
+    straight.fit(x, y, epochs=4, batch_size=16, verbose=0)
+
+    model = fresh()
+    backup = nr.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[backup, _Interrupt(1)])
+    resumed = fresh()  # a new process would start from scratch like this
+    resumed.fit(x, y, epochs=4, batch_size=16, verbose=0,
+                callbacks=[nr.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
+    for a, b in zip(straight.get_weights(), resumed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_early_stopping_and_checkpoint_with_fit(tmp_path):
+    x, y = _blobs()
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    path = tmp_path / "best.neurona"
+    stop = nr.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=10.0)
+    hist = model.fit(x, y, epochs=10, verbose=0, callbacks=[
+        stop, nr.callbacks.ModelCheckpoint(str(path), monitor="loss")])
+    assert len(hist.history["loss"]) == 2  # no epoch improves by 10: stop after patience 0
+    assert path.exists()
+    np.testing.assert_allclose(nr.models.load_model(path).predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_progress_output_one_line_per_epoch_when_not_a_terminal(capsys):
+    x, y = _blobs(32)
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=3, verbose=2)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
+    assert sum("loss:" in ln for ln in lines) == 3 and len(lines) <= 6
