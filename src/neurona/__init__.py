@@ -23,8 +23,8 @@ from . import (
     testing,
     utils,
 )
-from .data import datasets
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .data import datasets
 from .functions import (
     abs,
     argmax,

@@ -57,6 +57,7 @@ from .arithmetic import (
 from .linalg import linear, matmul
 from .loss import sigmoid_binary_cross_entropy, softmax_cross_entropy
 from .noise import dropout
+from .normalization import batch_norm, layer_norm, normalize
 from .reduction import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
 from .shape import (
     broadcast_to,
@@ -101,6 +102,8 @@ __all__ = [
     "softmax_cross_entropy", "sigmoid_binary_cross_entropy",
     # noise
     "dropout",
+    # normalization
+    "batch_norm", "layer_norm", "normalize",
 ]
 
 

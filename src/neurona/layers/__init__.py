@@ -21,6 +21,7 @@ from .merging import (
     multiply,
     subtract,
 )
+from .normalization import BatchNormalization, LayerNormalization, UnitNormalization
 from .regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -43,4 +44,5 @@ __all__ = [
     "Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianNoise",
     "GaussianDropout", "AlphaDropout", "ActivityRegularization",
     "Flatten", "Reshape", "Permute", "RepeatVector", "Cropping1D", "ZeroPadding1D",
+    "BatchNormalization", "LayerNormalization", "UnitNormalization",
 ]
