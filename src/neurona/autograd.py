@@ -185,12 +185,21 @@ class Function:
             # inputs that need no gradient are dropped: backward never uses them
             kept = (a if need_a else None, b if need_b else None)
         else:
-            needs = tuple([enabled and isinstance(x, Tensor) and x.requires_grad
-                           for x in inputs])
-            record = True in needs
-            fn.needs_grad = needs
-            arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-            kept = tuple([x if need else None for x, need in zip(inputs, needs, strict=True)])
+            needs, arrays, kept, record = [], [], [], False
+            for x in inputs:
+                if isinstance(x, Tensor):
+                    arrays.append(x.data)
+                    if enabled and x.requires_grad:
+                        record = True
+                        needs.append(True)
+                        kept.append(x)
+                        continue
+                else:
+                    arrays.append(x)
+                needs.append(False)
+                kept.append(None)
+            fn.needs_grad = tuple(needs)
+            kept = tuple(kept)
         if backend._cupy is not None:
             fn.xp = backend.get_array_module(*arrays)
         ys = fn.forward(*arrays)

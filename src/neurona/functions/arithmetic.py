@@ -120,8 +120,12 @@ class Pow(Function):
         ga = gb = None
         if self.needs_grad[0]:
             # x ** 2 is the common case (squared errors): skip the general power
-            local = a * 2 if isinstance(b, (int, float)) and b == 2 else b * a ** (b - 1)
-            ga = unbroadcast(gy * local, _shape(a))
+            if isinstance(b, (int, float)) and b == 2:
+                ga = gy * a
+                ga += ga
+            else:
+                ga = gy * (b * a ** (b - 1))
+            ga = unbroadcast(ga, _shape(a))
         if self.needs_grad[1]:
             # a Python number's log must stay a weak scalar (no float64 upcast)
             log_a = self.xp.log(a) if hasattr(a, "dtype") else math.log(a)

@@ -11,6 +11,8 @@ one (soft targets from another network), otherwise None.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
@@ -50,6 +52,21 @@ def _weights(gy, reduction, count):
     return gy
 
 
+def _row_max(xp, x):
+    """``x.max(axis=1, keepdims=True)``. With few classes NumPy reduces a transposed
+    contiguous copy about 3x faster than along short rows (measured on (128, 10) logits)."""
+    if xp is np and x.shape[1] <= 64:
+        return np.ascontiguousarray(x.T).max(axis=0)[:, None]
+    return x.max(axis=1, keepdims=True)
+
+
+def _row_sum(xp, e):
+    """``e.sum(axis=1)`` as a matrix-vector product (BLAS beats NumPy's short-row reduction)."""
+    if xp is np:
+        return e @ np.ones(e.shape[1], e.dtype)
+    return e.sum(axis=1)
+
+
 class SoftmaxCrossEntropy(Function):
     """Cross-entropy between ``softmax(logits)`` over the last axis and the labels.
 
@@ -65,7 +82,7 @@ class SoftmaxCrossEntropy(Function):
         eps = self.label_smoothing
         # Shift by the row max: exp(shift) <= 1 cannot overflow and the row sum is >= 1, so its
         # log is finite; the shift cancels in logsumexp(x) - x_label.
-        shift = x - x.max(axis=1, keepdims=True)
+        shift = x - _row_max(xp, x)
         if self.sparse:
             lab = labels.reshape(-1)
             keep = None
@@ -80,7 +97,7 @@ class SoftmaxCrossEntropy(Function):
                 picked *= 1 - eps
                 picked += shift.sum(axis=1) * (eps / n_cls)
             e = xp.exp(shift, out=shift)
-            s = e.sum(axis=1)
+            s = _row_sum(xp, e)
             loss = xp.log(s)
             loss -= picked
             if keep is not None:
@@ -92,7 +109,7 @@ class SoftmaxCrossEntropy(Function):
                 t = t * (1 - eps) + eps / n_cls
             self.count = x.shape[0]
             e = xp.exp(shift)
-            s = e.sum(axis=1)
+            s = _row_sum(xp, e)
             shift -= xp.log(s)[:, None]  # now log_softmax(x)
             loss = -xp.einsum("ij,ij->i", t, shift)
             self.save_for_backward(e, s, t, shift if self.needs_grad[1] else None)
