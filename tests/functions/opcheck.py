@@ -170,3 +170,23 @@ def check_torch(case: OpCase) -> None:
         np.testing.assert_allclose(g, tg, atol=1e-8, rtol=1e-6,
                                    err_msg=f"{case.name}: gradient of input {i} differs from "
                                            "PyTorch")
+
+
+def op_tests(cases: list[OpCase]):
+    """The three registry tests for a family's ``CASES``; a test module binds them with
+    ``test_forward, test_gradcheck, test_matches_torch = op_tests(CASES)``."""
+    import pytest
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    def test_forward(case):
+        check_forward(case)
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    def test_gradcheck(case):
+        check_gradcheck(case)
+
+    @pytest.mark.parametrize("case", with_torch(cases), ids=str)
+    def test_matches_torch(case):
+        check_torch(case)
+
+    return test_forward, test_gradcheck, test_matches_torch

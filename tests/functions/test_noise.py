@@ -8,7 +8,7 @@ import neurona.functions as F
 from neurona.backend import rng as neurona_rng
 from neurona.functions import noise as N
 
-from .opcheck import OpCase, check_forward, check_gradcheck
+from .opcheck import OpCase, op_tests
 
 rng = np.random.default_rng(0)
 M = rng.normal(size=(5, 7))
@@ -45,14 +45,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
+test_forward, test_gradcheck, _ = op_tests(CASES)  # dropout masks: no torch twin
 
 
 

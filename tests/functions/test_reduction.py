@@ -7,7 +7,7 @@ import neurona as nr
 import neurona.functions as F
 from neurona.functions import reduction as R
 
-from .opcheck import OpCase, check_forward, check_gradcheck, check_torch, with_torch
+from .opcheck import OpCase, op_tests
 
 try:
     import torch
@@ -170,19 +170,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_gradcheck(case):
-    check_gradcheck(case)
-
-
-@pytest.mark.parametrize("case", with_torch(CASES), ids=str)
-def test_matches_torch(case):
-    check_torch(case)
+test_forward, test_gradcheck, test_matches_torch = op_tests(CASES)
 
 
 # -- gradients: ties, zeros, dtypes ------------------------------------------------------------

@@ -118,3 +118,35 @@ def check_training_step(case: LayerCase) -> None:
             p.grad = None
     after = loss_fn()
     assert after.item() < before.item(), f"{case.name}: one step did not lower the loss"
+
+
+def layer_tests(cases: list[LayerCase]):
+    """The five declarative tests for a family's ``CASES``; a test module binds them with
+    ``(test_shape_and_params, test_config_round_trip, test_weights_round_trip, test_save_load,
+    test_training_step) = layer_tests(CASES)``."""
+    import pytest
+
+    parametrize = pytest.mark.parametrize("case", cases, ids=str)
+
+    @parametrize
+    def test_shape_and_params(case):
+        check_shape_and_params(case)
+
+    @parametrize
+    def test_config_round_trip(case):
+        check_config_round_trip(case)
+
+    @parametrize
+    def test_weights_round_trip(case):
+        check_weights_round_trip(case)
+
+    @parametrize
+    def test_save_load(case, tmp_path):
+        check_save_load(case, tmp_path)
+
+    @parametrize
+    def test_training_step(case):
+        check_training_step(case)
+
+    return (test_shape_and_params, test_config_round_trip, test_weights_round_trip,
+            test_save_load, test_training_step)

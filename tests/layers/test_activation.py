@@ -10,14 +10,7 @@ from hypothesis import strategies as st
 import neurona as nr
 from neurona import initializers, layers
 
-from .layercheck import (
-    LayerCase,
-    check_config_round_trip,
-    check_save_load,
-    check_shape_and_params,
-    check_training_step,
-    check_weights_round_trip,
-)
+from .layercheck import LayerCase, layer_tests
 
 CASES = [
     LayerCase("relu", lambda: layers.ReLU(), (3, 5), (3, 5), 0, trains=False),
@@ -45,29 +38,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_shape_and_params(case):
-    check_shape_and_params(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_config_round_trip(case):
-    check_config_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_weights_round_trip(case):
-    check_weights_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_save_load(case, tmp_path):
-    check_save_load(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_training_step(case):
-    check_training_step(case)
+(test_shape_and_params, test_config_round_trip, test_weights_round_trip, test_save_load,
+ test_training_step) = layer_tests(CASES)
 
 
 def _away_from_kinks(shape, seed=0, dtype=np.float64, kinks=(0.0,)):

@@ -6,14 +6,7 @@ import pytest
 import neurona as nr
 from neurona import layers
 
-from .layercheck import (
-    LayerCase,
-    check_config_round_trip,
-    check_save_load,
-    check_shape_and_params,
-    check_training_step,
-    check_weights_round_trip,
-)
+from .layercheck import LayerCase, layer_tests
 
 CASES = [
     LayerCase("dense/relu", lambda: layers.Dense(4, activation="relu"), (3, 5), (3, 4), 24,
@@ -30,29 +23,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_shape_and_params(case):
-    check_shape_and_params(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_config_round_trip(case):
-    check_config_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_weights_round_trip(case):
-    check_weights_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_save_load(case, tmp_path):
-    check_save_load(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_training_step(case):
-    check_training_step(case)
+(test_shape_and_params, test_config_round_trip, test_weights_round_trip, test_save_load,
+ test_training_step) = layer_tests(CASES)
 
 
 def test_dense_builds_lazily_and_names_are_numbered():

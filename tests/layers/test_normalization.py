@@ -11,14 +11,7 @@ from neurona.layers.normalization import (
     UnitNormalization,
 )
 
-from .layercheck import (
-    LayerCase,
-    check_config_round_trip,
-    check_save_load,
-    check_shape_and_params,
-    check_training_step,
-    check_weights_round_trip,
-)
+from .layercheck import LayerCase, layer_tests
 
 C4 = [(4,)] * 4
 
@@ -53,29 +46,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_shape_and_params(case):
-    check_shape_and_params(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_config_round_trip(case):
-    check_config_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_weights_round_trip(case):
-    check_weights_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_save_load(case, tmp_path):
-    check_save_load(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_training_step(case):
-    check_training_step(case)
+(test_shape_and_params, test_config_round_trip, test_weights_round_trip, test_save_load,
+ test_training_step) = layer_tests(CASES)
 
 
 # -- BatchNormalization: Keras's computation ------------------------------------------------

@@ -12,14 +12,7 @@ from hypothesis import strategies as st
 import neurona as nr
 from neurona import layers
 
-from .layercheck import (
-    LayerCase,
-    check_config_round_trip,
-    check_save_load,
-    check_shape_and_params,
-    check_training_step,
-    check_weights_round_trip,
-)
+from .layercheck import LayerCase, layer_tests
 
 CASES = [
     LayerCase("dropout", lambda: layers.Dropout(0.5), (3, 5), (3, 5), 0, trains=False),
@@ -47,29 +40,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_shape_and_params(case):
-    check_shape_and_params(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_config_round_trip(case):
-    check_config_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_weights_round_trip(case):
-    check_weights_round_trip(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_save_load(case, tmp_path):
-    check_save_load(case, tmp_path)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_training_step(case):
-    check_training_step(case)
+(test_shape_and_params, test_config_round_trip, test_weights_round_trip, test_save_load,
+ test_training_step) = layer_tests(CASES)
 
 
 def _normal(shape, seed=0):
