@@ -101,3 +101,15 @@ def test_errors():
 
     with pytest.raises(NotImplementedError, match="must implement call"):
         NoCall()(np.ones((1, 2), np.float32))
+
+
+def test_multi_output_targets_as_dict_by_output_name():
+    inp = nr.Input(shape=(3,))
+    a = layers.Dense(1, name="reg")(inp)
+    b = layers.Dense(2, activation="softmax", name="cls")(inp)
+    model = nr.Model(inp, [a, b])
+    model.compile(optimizer="sgd", loss={"reg": "mse", "cls": "sparse_categorical_crossentropy"})
+    x = np.ones((6, 3), np.float32)
+    hist = model.fit(x, {"cls": np.zeros(6, np.int64), "reg": np.ones((6, 1), np.float32)},
+                     epochs=1, verbose=0)
+    assert np.isfinite(hist.history["loss"][0])

@@ -40,9 +40,13 @@ def summary_text(model, line_length: int = 80) -> str:
         return (f'Model: "{model.name}" is not built yet: give the first layer an input_shape, '
                 "start with nr.Input(shape=...), or call the model on data, then summary() can "
                 "show output shapes and parameter counts.")
-    widths = [int(line_length * 0.45), int(line_length * 0.33)]
-    widths.append(line_length - sum(widths))
     header = ("Layer (type)", "Output Shape", "Param #")
+    rows = _rows(model)
+    # columns fit their longest cell (plus a gap), within line_length when the cells allow
+    need = [max(len(r[i]) for r in [header, *rows]) + 2 for i in range(3)]
+    widths = [max(need[0], int(line_length * 0.45)), max(need[1], int(line_length * 0.33))]
+    widths.append(max(need[2], line_length - sum(widths)))
+    line_length = sum(widths)
     rule = "─" * line_length
 
     def fmt(cells):
@@ -51,7 +55,6 @@ def summary_text(model, line_length: int = 80) -> str:
 
     total, trainable, frozen, size = _totals(model)
     lines = [f'Model: "{model.name}"', rule, fmt(header), "═" * line_length]
-    rows = _rows(model)
     for i, row in enumerate(rows):
         lines.append(fmt(row))
         lines.append(rule if i < len(rows) - 1 else "═" * line_length)

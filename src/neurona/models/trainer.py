@@ -188,8 +188,8 @@ class Trainer:
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
         """The total loss of a batch: the compiled losses (weighted per output) plus the
         layers' regularization penalties. Returns a scalar Tensor."""
-        ys = _as_output_list(y, len(self._loss_objects))
-        preds = _as_output_list(y_pred, len(self._loss_objects))
+        ys = self._per_output(y)
+        preds = self._per_output(y_pred)
         total = None
         for loss_fn, weight, yt, yp in zip(self._loss_objects, self._loss_weights_list, ys,
                                            preds, strict=True):
@@ -203,6 +203,16 @@ class Trainer:
             for penalty in self.losses:
                 total = total + penalty
         return total
+
+    def _per_output(self, value) -> list:
+        """Targets or predictions as one entry per output (dicts are read by output name)."""
+        names = self._output_names()
+        if isinstance(value, dict) and len(names) > 1:
+            missing = [n for n in names if n not in value]
+            if missing:
+                raise ValueError(f"no data for outputs {missing}; outputs are {names}")
+            return [value[n] for n in names]
+        return _as_output_list(value, len(names))
 
     def train_step(self, data) -> dict:
         """One optimization step on a batch ``data = (x, y, sample_weight)``; returns the logs.
@@ -253,8 +263,8 @@ class Trainer:
         if loss is not None:
             batch = len(_flatten(y)[0]) if y is not None else 1
             self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
-        ys = _as_output_list(y, len(self._metric_objects))
-        preds = _as_output_list(y_pred, len(self._metric_objects))
+        ys = self._per_output(y)
+        preds = self._per_output(y_pred)
         for group, yt, yp in zip(self._metric_objects, ys, preds, strict=True):
             if group:
                 yp = yp.data if isinstance(yp, Tensor) else yp
