@@ -17,6 +17,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .reduction import row_max, row_sum
 
 __all__ = [
     "identity", "step", "sigmoid", "hard_sigmoid", "tanh", "relu", "relu6", "leaky_relu",
@@ -394,9 +395,14 @@ class Softmax(Function):
         else:
             # Subtracting the max leaves the result unchanged (it cancels in the ratio) and
             # keeps every exponent <= 0, so exp cannot overflow and the largest term is 1.
-            y = x - x.max(axis=self.axis, keepdims=True)
-            xp.exp(y, out=y)
-            y /= y.sum(axis=self.axis, keepdims=True)
+            if x.ndim == 2 and self.axis in (-1, 1):  # the common (batch, classes) case
+                y = x - row_max(xp, x)
+                xp.exp(y, out=y)
+                y /= row_sum(xp, y)[:, None]
+            else:
+                y = x - x.max(axis=self.axis, keepdims=True)
+                xp.exp(y, out=y)
+                y /= y.sum(axis=self.axis, keepdims=True)
         self.save_for_backward(y)
         return y
 

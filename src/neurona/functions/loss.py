@@ -11,12 +11,12 @@ one (soft targets from another network), otherwise None.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
 from .activation import _sigmoid
+from .reduction import row_max as _row_max
+from .reduction import row_sum as _row_sum
 
 __all__ = ["softmax_cross_entropy", "sigmoid_binary_cross_entropy"]
 
@@ -50,21 +50,6 @@ def _weights(gy, reduction, count):
     if reduction == "mean":
         return gy / max(count, 1)
     return gy
-
-
-def _row_max(xp, x):
-    """``x.max(axis=1, keepdims=True)``. With few classes NumPy reduces a transposed
-    contiguous copy about 3x faster than along short rows (measured on (128, 10) logits)."""
-    if xp is np and x.shape[1] <= 64:
-        return np.ascontiguousarray(x.T).max(axis=0)[:, None]
-    return x.max(axis=1, keepdims=True)
-
-
-def _row_sum(xp, e):
-    """``e.sum(axis=1)`` as a matrix-vector product (BLAS beats NumPy's short-row reduction)."""
-    if xp is np:
-        return e @ np.ones(e.shape[1], e.dtype)
-    return e.sum(axis=1)
 
 
 class SoftmaxCrossEntropy(Function):

@@ -97,6 +97,23 @@ def _drop(a, axis, keepdims):
     return a.reshape(()) if axis is None else a.squeeze(axis)
 
 
+# -- fast row reductions of matrices (helpers for fused Functions, not primitives) -------------
+
+def row_max(xp, x):
+    """``x.max(axis=1, keepdims=True)``. With few classes NumPy reduces a transposed
+    contiguous copy about 3x faster than along short rows (measured on (128, 10) logits)."""
+    if xp is np and x.shape[1] <= 64:
+        return np.ascontiguousarray(x.T).max(axis=0)[:, None]
+    return x.max(axis=1, keepdims=True)
+
+
+def row_sum(xp, e):
+    """``e.sum(axis=1)`` as a matrix-vector product (BLAS beats NumPy's short-row reduction)."""
+    if xp is np:
+        return e @ np.ones(e.shape[1], e.dtype)
+    return e.sum(axis=1)
+
+
 # -- primitives ------------------------------------------------------------------------------------
 
 

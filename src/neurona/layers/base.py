@@ -337,14 +337,23 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} must implement call()")
 
     def __call__(self, *args, **kwargs):
-        # Fast path, taken on every step of a built model: one Tensor in, nothing else to do.
+        # Fast path, taken on every step of a built model: one Tensor in, at most a training
+        # flag, nothing to build or regularize.
         if (len(args) == 1 and type(args[0]) is Tensor and self.built
                 and self.activity_regularizer is None
-                and (not kwargs or (len(kwargs) == 1 and kwargs.get("training") is None
-                                    and "training" in kwargs))):
-            if self._call_takes_training:
-                return self.call(args[0], training=_TRAINING[-1])
-            return self.call(args[0])
+                and (not kwargs or (len(kwargs) == 1 and "training" in kwargs))):
+            training = kwargs.get("training")
+            if training is None or training == _TRAINING[-1]:
+                if self._call_takes_training:
+                    return self.call(args[0], training=_TRAINING[-1])
+                return self.call(args[0])
+            _TRAINING.append(bool(training))
+            try:
+                if self._call_takes_training:
+                    return self.call(args[0], training=_TRAINING[-1])
+                return self.call(args[0])
+            finally:
+                _TRAINING.pop()
         if not args:
             raise TypeError(f"layer '{self.name}' was called without inputs")
         if any(isinstance(t, KerasTensor) for t in _flatten((args, kwargs))):

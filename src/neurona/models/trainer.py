@@ -143,7 +143,8 @@ class Trainer:
                     m.name = f"{name}_{m.name}"
             per_output.append(objs)
         self._metric_objects = per_output
-        self._loss_tracker = metrics.Mean(name="loss")
+        self._loss_tracker = _LossTracker()
+        self._has_metrics = any(self._metric_objects)
 
     @property
     def metrics(self) -> list:
@@ -236,7 +237,8 @@ class Trainer:
             if self._has_penalties:
                 for penalty in self.losses:
                     loss = loss + penalty
-            y_pred = _activate(act, logits.data)
+            # metrics read probabilities; without metrics the softmax would be wasted work
+            y_pred = _activate(act, logits.data) if self._has_metrics else None
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -260,9 +262,15 @@ class Trainer:
 
     def compute_metrics(self, x, y, y_pred, sample_weight, loss=None) -> dict:
         """Update the loss tracker and the metrics with a batch; return their results."""
+        tracker = self._loss_tracker
         if loss is not None:
-            batch = len(_flatten(y)[0]) if y is not None else 1
-            self._loss_tracker.update_state(float(loss.data), sample_weight=batch)
+            if type(y) is np.ndarray:
+                batch = len(y)
+            else:
+                batch = len(_flatten(y)[0]) if y is not None else 1
+            tracker.add(float(loss.data), batch)
+        if not self._has_metrics:  # the common case in benchmarks: skip the generic path
+            return {"loss": tracker.result()}
         ys = self._per_output(y)
         preds = self._per_output(y_pred)
         for group, yt, yp in zip(self._metric_objects, ys, preds, strict=True):
@@ -590,6 +598,31 @@ class Trainer:
                     f"output classes; row {row} has label {labels.reshape(len(labels), -1)[row]}"
                     ". Check the number of units of the last layer or the labels"
                 )
+
+
+class _LossTracker:
+    """The running mean of the loss over an epoch (a lean stand-in for ``metrics.Mean``: it is
+    updated on every step)."""
+
+    name = "loss"
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def add(self, value: float, weight: int) -> None:
+        self.total += value * weight
+        self.count += weight
+
+    def update_state(self, value, sample_weight=1) -> None:
+        self.add(float(value), int(sample_weight))
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0
 
 
 # -- data helpers ----------------------------------------------------------------------------
