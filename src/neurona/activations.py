@@ -11,9 +11,9 @@ softmax (``step`` is the course's Heaviside function; Keras has no such activati
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 
+from . import _lookup
 from . import functions as F
 from .tensor import Tensor, as_tensor
 
@@ -292,14 +292,6 @@ _ACTIVATIONS: dict[str, Callable] = {
     "exponential": exponential,
 }
 
-
-def _key(name: str) -> str:
-    # 'leaky_relu', 'LeakyReLU' and 'leakyrelu' name the same activation
-    return name.replace("_", "").lower()
-
-
-_BY_KEY = {_key(name): fn for name, fn in _ACTIVATIONS.items()}
-
 # Function -> name, for serialize. The functions of neurona.functions count as the activation
 # of the same name (F.linear is the affine map x @ W + b, not an activation, so it is left out);
 # silu and swish are one function, which serializes under its first name, 'silu'.
@@ -312,22 +304,8 @@ _NAMES.update({F.identity: "linear", F.exp: "exponential"})
 del _name, _fn
 
 
-def _unknown(name: str) -> ValueError:
-    valid = sorted(_ACTIVATIONS)
-    msg = f"Unknown activation {name!r}."
-    close = difflib.get_close_matches(name.lower(), valid, n=1)
-    if close:
-        msg += f" Did you mean {close[0]!r}?"
-    return ValueError(f"{msg} Valid names: {', '.join(valid)}")
-
-
 def _by_name(name: str, custom_objects: dict | None = None) -> Callable:
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    fn = _BY_KEY.get(_key(name))
-    if fn is None:
-        raise _unknown(name)
-    return fn
+    return _lookup.find("activation", name, _ACTIVATIONS, custom_objects)
 
 
 def get(identifier) -> Callable:

@@ -655,6 +655,24 @@ def _check_save_freq(owner: str, save_freq) -> None:
         )
 
 
+class _BatchCounter:
+    """Tells when ``save_freq`` training batches have passed since the last save. Batch indices
+    restart each epoch, so it counts the batches since the last index it saw."""
+
+    def __init__(self, save_freq: int):
+        self.save_freq = save_freq
+        self.since_save = 0
+        self.last_batch = -1
+
+    def save_due(self, batch: int) -> bool:
+        self.since_save += batch + 1 if batch <= self.last_batch else batch - self.last_batch
+        self.last_batch = batch
+        if self.since_save < self.save_freq:
+            return False
+        self.since_save = 0
+        return True
+
+
 class ModelCheckpoint(_MonitorCallback):
     """Save the model (or only its weights) during training.
 
@@ -695,21 +713,13 @@ class ModelCheckpoint(_MonitorCallback):
                 f"{self.filepath!r}"
             )
         self._current_epoch = 0
-        self._batches_since_save = 0
-        self._last_batch = -1
+        self._batches = _BatchCounter(save_freq)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        # batch indices restart each epoch, so count the batches since the last one seen
-        self._batches_since_save += batch + 1 if batch <= self._last_batch \
-            else batch - self._last_batch
-        self._last_batch = batch
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self.save_freq != "epoch" and self._batches.save_due(batch):
             self._save(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -1075,8 +1085,7 @@ class BackupAndRestore(Callback):
         self._save_count = 0
         self._current_epoch = 0
         self._epoch_rng_state = None
-        self._batches_since_save = 0
-        self._last_batch = -1
+        self._batches = _BatchCounter(save_freq)
 
     @property
     def _state_path(self) -> str:
@@ -1086,8 +1095,7 @@ class BackupAndRestore(Callback):
         self._resume_epoch = None
         self._model_file = None
         self._save_count = 0
-        self._batches_since_save = 0
-        self._last_batch = -1
+        self._batches = _BatchCounter(self.save_freq)
         state = self._read_state()
         if state is None:
             return
@@ -1108,13 +1116,7 @@ class BackupAndRestore(Callback):
         self._epoch_rng_state = backend.rng().bit_generator.state
 
     def on_train_batch_end(self, batch, logs=None):
-        if self.save_freq == "epoch":
-            return
-        self._batches_since_save += batch + 1 if batch <= self._last_batch \
-            else batch - self._last_batch
-        self._last_batch = batch
-        if self._batches_since_save >= self.save_freq:
-            self._batches_since_save = 0
+        if self.save_freq != "epoch" and self._batches.save_due(batch):
             self._save(self._current_epoch, batch, self._epoch_rng_state)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -12,12 +12,12 @@ stays zero.
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 
 import numpy as np
 
+from . import _lookup
 from .backend import get_array_module
 from .tensor import Tensor
 
@@ -236,28 +236,6 @@ _CONSTRAINTS: dict[str, type[Constraint]] = {
 }
 
 
-def _key(name: str) -> str:
-    # 'MaxNorm', 'max_norm' and 'maxnorm' name the same class
-    return name.replace("_", "").lower()
-
-
-_BY_KEY = {_key(name): cls for name, cls in _CONSTRAINTS.items()}
-
-
-def _class(name: str, custom_objects: dict | None = None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    cls = _BY_KEY.get(_key(name))
-    if cls is None:
-        valid = sorted(_CONSTRAINTS)
-        msg = f"Unknown constraint {name!r}."
-        close = difflib.get_close_matches(name.lower(), valid, n=1)
-        if close:
-            msg += f" Did you mean {close[0]!r}?"
-        raise ValueError(f"{msg} Valid names: {', '.join(valid)}")
-    return cls
-
-
 def get(identifier):
     """Resolve a constraint: None, a name, a class, an instance, a callable or a config dict.
 
@@ -273,21 +251,8 @@ def get(identifier):
         >>> constraints.get("max_norm")
         MaxNorm(max_value=2, axis=0)
     """
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        return _class(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier {identifier!r} (type "
-        f"{type(identifier).__name__}): expected None, a name such as 'max_norm', a "
-        "Constraint, a callable or a config dict"
-    )
+    return _lookup.get_instance(identifier, "constraint", Constraint, _CONSTRAINTS,
+                                example="max_norm")
 
 
 def serialize(constraint: Constraint | None) -> dict | None:
@@ -297,14 +262,7 @@ def serialize(constraint: Constraint | None) -> dict | None:
         >>> constraints.serialize(constraints.MaxNorm(3))
         {'class_name': 'MaxNorm', 'config': {'max_value': 3, 'axis': 0}}
     """
-    if constraint is None:
-        return None
-    if not hasattr(constraint, "get_config"):
-        raise ValueError(
-            f"Cannot serialize constraint {constraint!r}: it has no get_config(); subclass "
-            "neurona.constraints.Constraint"
-        )
-    return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
+    return _lookup.serialize_instance(constraint, "constraint", Constraint)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Constraint:
@@ -319,18 +277,4 @@ def deserialize(config, custom_objects: dict | None = None) -> Constraint:
         >>> constraints.deserialize("non_neg")
         NonNeg()
     """
-    if isinstance(config, str):
-        return _class(config, custom_objects)()
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(
-            f"Cannot deserialize constraint from {config!r}: expected a name or a dict "
-            '{"class_name": ..., "config": {...}}'
-        )
-    cls = _class(config["class_name"], custom_objects)
-    kwargs = config.get("config") or {}
-    try:
-        return cls.from_config(kwargs)
-    except TypeError as err:
-        raise ValueError(
-            f"Cannot build constraint {config['class_name']!r} from config {kwargs!r}: {err}"
-        ) from None
+    return _lookup.deserialize_instance(config, "constraint", _CONSTRAINTS, custom_objects)

@@ -13,13 +13,12 @@ GlorotUniform``); :func:`get` resolves names, classes, instances and config dict
 
 from __future__ import annotations
 
-import difflib
 import math
 import operator
 
 import numpy as np
 
-from . import backend
+from . import _lookup, backend
 from .tensor import resolve_dtype
 
 __all__ = [
@@ -538,28 +537,6 @@ _ALIASES = {"zero": Zeros, "one": Ones, "normal": RandomNormal, "uniform": Rando
             "identity_initializer": Identity, "orthogonal_initializer": Orthogonal}
 
 
-def _key(name: str) -> str:
-    # 'GlorotUniform', 'glorot_uniform' and 'glorotuniform' name the same class
-    return name.replace("_", "").lower()
-
-
-_BY_KEY = {_key(name): cls for name, cls in (_INITIALIZERS | _ALIASES).items()}
-
-
-def _class(name: str, custom_objects: dict | None = None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    cls = _BY_KEY.get(_key(name))
-    if cls is None:
-        valid = sorted(_INITIALIZERS)
-        msg = f"Unknown initializer {name!r}."
-        close = difflib.get_close_matches(name.lower(), valid, n=1)
-        if close:
-            msg += f" Did you mean {close[0]!r}?"
-        raise ValueError(f"{msg} Valid names: {', '.join(valid)}")
-    return cls
-
-
 def get(identifier):
     """Resolve an initializer: None, a name, a class, an instance, a callable or a config dict.
 
@@ -575,21 +552,8 @@ def get(identifier):
         >>> initializers.get("he_normal")
         HeNormal(seed=None)
     """
-    if identifier is None or isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, str):
-        return _class(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret initializer identifier {identifier!r} (type "
-        f"{type(identifier).__name__}): expected None, a name such as 'glorot_uniform', an "
-        "Initializer, a callable or a config dict"
-    )
+    return _lookup.get_instance(identifier, "initializer", Initializer, _INITIALIZERS,
+                                example="glorot_uniform", aliases=_ALIASES)
 
 
 def serialize(initializer: Initializer | None) -> dict | None:
@@ -599,14 +563,7 @@ def serialize(initializer: Initializer | None) -> dict | None:
         >>> initializers.serialize(initializers.GlorotUniform(seed=1))
         {'class_name': 'GlorotUniform', 'config': {'seed': 1}}
     """
-    if initializer is None:
-        return None
-    if not hasattr(initializer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize initializer {initializer!r}: it has no get_config(); subclass "
-            "neurona.initializers.Initializer"
-        )
-    return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return _lookup.serialize_instance(initializer, "initializer", Initializer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Initializer:
@@ -620,18 +577,5 @@ def deserialize(config, custom_objects: dict | None = None) -> Initializer:
         >>> initializers.deserialize({"class_name": "Constant", "config": {"value": 0.5}})
         Constant(value=0.5)
     """
-    if isinstance(config, str):
-        return _class(config, custom_objects)()
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(
-            f"Cannot deserialize initializer from {config!r}: expected a name or a dict "
-            '{"class_name": ..., "config": {...}}'
-        )
-    cls = _class(config["class_name"], custom_objects)
-    kwargs = config.get("config") or {}
-    try:
-        return cls.from_config(kwargs)
-    except TypeError as err:
-        raise ValueError(
-            f"Cannot build initializer {config['class_name']!r} from config {kwargs!r}: {err}"
-        ) from None
+    return _lookup.deserialize_instance(config, "initializer", _INITIALIZERS, custom_objects,
+                                        aliases=_ALIASES)

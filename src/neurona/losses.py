@@ -54,12 +54,12 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 
 import numpy as np
 
+from . import _lookup
 from . import functions as F
 from .tensor import Tensor, _to_array, resolve_dtype
 
@@ -1303,12 +1303,10 @@ _LOOKUP.update({cls.__name__.lower(): (cls.__name__, cls) for cls in _CLASSES.va
 
 
 def _unknown(identifier: str) -> ValueError:
-    close = difflib.get_close_matches(identifier.lower(), list(_LOOKUP), n=1)
-    hint = f" Did you mean {_LOOKUP[close[0]][0]!r}?" if close else ""
-    names = ", ".join(sorted([*_CLASSES, *_ALIASES]))
-    return ValueError(
-        f"Unknown loss {identifier!r}.{hint} Valid names: {names} (or a class name such as "
-        "'MeanSquaredError')."
+    return _lookup.unknown_name_error(
+        "loss", identifier, sorted([*_CLASSES, *_ALIASES]),
+        candidates=[shown for shown, _ in _LOOKUP.values()],
+        note=" (or a class name such as 'MeanSquaredError').",
     )
 
 

@@ -24,7 +24,6 @@ Where neurona differs from Keras, on purpose:
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import numbers
@@ -33,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from . import backend
+from . import _lookup, backend
 from .tensor import Tensor
 
 __all__ = [
@@ -1368,6 +1367,15 @@ def _threshold_counts(positive, y_pred, weights, thresholds, columns=None):
     return tp, fp, total_neg - fp, total_pos - tp
 
 
+_COUNTS = ("true_positives", "false_positives", "true_negatives", "false_negatives")
+
+
+def _add_counts(metric: Metric, shape) -> None:
+    """The four confusion counts, :data:`_COUNTS`, as zeroed state variables of ``metric``."""
+    for name in _COUNTS:
+        setattr(metric, name, metric.add_variable(shape, name=name))
+
+
 def _parse_thresholds(who, thresholds, default):
     """``(thresholds as a float64 array, initial value for the config)``; values in [0, 1]."""
     if thresholds is None:
@@ -1387,7 +1395,8 @@ class _ConfusionCounts(Metric):
     label is positive). With ``top_k``, only each row's k highest predictions may be positive;
     with ``class_id``, only that column of the last axis counts."""
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(self, thresholds=None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype=None):
         who = type(self).__name__
         if top_k is not None:
             _check_number(who, "top_k", top_k, low=1, integer=True)
@@ -1400,11 +1409,7 @@ class _ConfusionCounts(Metric):
         self.top_k = top_k
         self.class_id = class_id
         self._order = np.argsort(self.thresholds, kind="stable")
-        num = len(self.thresholds)
-        self.true_positives = self.add_variable((num,), name="true_positives")
-        self.false_positives = self.add_variable((num,), name="false_positives")
-        self.true_negatives = self.add_variable((num,), name="true_negatives")
-        self.false_negatives = self.add_variable((num,), name="false_negatives")
+        _add_counts(self, (len(self.thresholds),))
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true = _array(y_true, self._who, "y_true")
@@ -1431,13 +1436,8 @@ class _ConfusionCounts(Metric):
             y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
         w = None if sample_weight is None else _weights(self._who, sample_weight, y_pred.shape)
         counts = _threshold_counts(y_true != 0, y_pred, w, self.thresholds[self._order])
-        for state, sorted_counts in zip(
-            (self.true_positives, self.false_positives, self.true_negatives,
-             self.false_negatives),
-            counts,
-            strict=True,
-        ):
-            state[self._order] += sorted_counts
+        for name, sorted_counts in zip(_COUNTS, counts, strict=True):
+            getattr(self, name)[self._order] += sorted_counts
 
     def _value(self) -> np.ndarray:
         raise NotImplementedError
@@ -1450,7 +1450,19 @@ class _ConfusionCounts(Metric):
         return {**super().get_config(), "thresholds": self.init_thresholds}
 
 
-class TruePositives(_ConfusionCounts):
+class _Count(_ConfusionCounts):
+    """One of the four counts, the state variable named ``_state``."""
+
+    _state = ""
+
+    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
+        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
+
+    def _value(self):
+        return getattr(self, self._state)
+
+
+class TruePositives(_Count):
     """Weighted count of true positives (``y_pred > threshold`` and a positive label).
 
     Args:
@@ -1463,14 +1475,10 @@ class TruePositives(_ConfusionCounts):
         2.0
     """
 
-    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
-
-    def _value(self):
-        return self.true_positives
+    _state = "true_positives"
 
 
-class FalsePositives(_ConfusionCounts):
+class FalsePositives(_Count):
     """Weighted count of false positives. See :class:`TruePositives`.
 
     Example:
@@ -1480,14 +1488,10 @@ class FalsePositives(_ConfusionCounts):
         2.0
     """
 
-    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
-
-    def _value(self):
-        return self.false_positives
+    _state = "false_positives"
 
 
-class TrueNegatives(_ConfusionCounts):
+class TrueNegatives(_Count):
     """Weighted count of true negatives. See :class:`TruePositives`.
 
     Example:
@@ -1497,14 +1501,10 @@ class TrueNegatives(_ConfusionCounts):
         2.0
     """
 
-    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
-
-    def _value(self):
-        return self.true_negatives
+    _state = "true_negatives"
 
 
-class FalseNegatives(_ConfusionCounts):
+class FalseNegatives(_Count):
     """Weighted count of false negatives. See :class:`TruePositives`.
 
     Example:
@@ -1514,11 +1514,7 @@ class FalseNegatives(_ConfusionCounts):
         2.0
     """
 
-    def __init__(self, thresholds=None, name: str | None = None, dtype=None):
-        super().__init__(thresholds=thresholds, name=name, dtype=dtype)
-
-    def _value(self):
-        return self.false_negatives
+    _state = "false_negatives"
 
 
 class Precision(_ConfusionCounts):
@@ -1541,10 +1537,6 @@ class Precision(_ConfusionCounts):
         0.6667
     """
 
-    def __init__(self, thresholds=None, top_k: int | None = None, class_id: int | None = None,
-                 name: str | None = None, dtype=None):
-        super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
-
     def _value(self):
         return _div(self.true_positives, self.true_positives + self.false_positives)
 
@@ -1563,10 +1555,6 @@ class Recall(_ConfusionCounts):
         >>> round(m.result(), 4)
         0.6667
     """
-
-    def __init__(self, thresholds=None, top_k: int | None = None, class_id: int | None = None,
-                 name: str | None = None, dtype=None):
-        super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
 
     def _value(self):
         return _div(self.true_positives, self.true_positives + self.false_negatives)
@@ -1668,10 +1656,7 @@ class AUC(Metric):
     def _build(self, labels) -> None:
         self._labels = labels
         shape = (self.num_thresholds,) if labels is None else (self.num_thresholds, labels)
-        self.true_positives = self.add_variable(shape, name="true_positives")
-        self.false_positives = self.add_variable(shape, name="false_positives")
-        self.true_negatives = self.add_variable(shape, name="true_negatives")
-        self.false_negatives = self.add_variable(shape, name="false_negatives")
+        _add_counts(self, shape)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true = _array(y_true, self._who, "y_true")
@@ -1711,10 +1696,8 @@ class AUC(Metric):
             w = self.label_weights if w is None else w * self.label_weights
             w = np.broadcast_to(w, y_pred.shape)
         counts = _threshold_counts(y_true != 0, y_pred, w, self._thresholds, columns)
-        self.true_positives += counts[0]
-        self.false_positives += counts[1]
-        self.true_negatives += counts[2]
-        self.false_negatives += counts[3]
+        for name, count in zip(_COUNTS, counts, strict=True):
+            getattr(self, name)[...] += count
 
     def _interpolate_pr(self) -> np.ndarray:
         """Area under PR per label, precision interpolated along P = TP + FP (Davis & Goadrich):
@@ -2111,7 +2094,7 @@ def _loss_info(loss) -> tuple[str | None, bool]:
         from_logits = bool(getattr(loss, "from_logits", False))
     for name in candidates:
         if isinstance(name, str):
-            kind = _LOSS_ACCURACY.get(name.lower().replace("_", ""))
+            kind = _LOSS_ACCURACY.get(_lookup.key(name))
             if kind is not None:
                 return kind, from_logits
     return None, False
@@ -2130,12 +2113,9 @@ def _accuracy_for(loss, name: str) -> Metric:
 
 def _unknown(identifier: str) -> ValueError:
     valid = ["accuracy", "acc", *_NAMES]
-    pool = valid + [n for n in _NAMEABLE if n not in valid]
-    close = difflib.get_close_matches(identifier.lower(), pool, n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    return ValueError(
-        f"Unknown metric '{identifier}'.{hint} Valid names: {', '.join(valid)} (or a class "
-        "name such as 'BinaryAccuracy')"
+    return _lookup.unknown_name_error(
+        "metric", identifier, valid, candidates=[*valid, *_NAMEABLE],
+        note=" (or a class name such as 'BinaryAccuracy')",
     )
 
 
@@ -2235,8 +2215,8 @@ def deserialize(config, custom_objects: dict | None = None) -> Metric:
     name = config["class_name"]
     cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
     if cls is None:
-        close = difflib.get_close_matches(str(name), list(_CLASSES), n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        near = _lookup.closest(str(name), _CLASSES)
+        hint = f" Did you mean {near!r}?" if near else ""
         raise ValueError(
             f"Unknown metric class '{name}'.{hint} Valid classes: {', '.join(_CLASSES)}"
         )

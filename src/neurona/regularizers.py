@@ -8,11 +8,11 @@ from :mod:`neurona.functions`, so its gradient reaches the weight by backpropaga
 
 from __future__ import annotations
 
-import difflib
 import math
 
 import numpy as np
 
+from . import _lookup
 from . import functions as F
 from .backend import get_array_module
 from .tensor import Tensor, as_tensor
@@ -152,28 +152,6 @@ l1_l2 = L1L2
 _REGULARIZERS: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2}
 
 
-def _key(name: str) -> str:
-    # 'L1L2', 'l1_l2' and 'l1l2' name the same class
-    return name.replace("_", "").lower()
-
-
-_BY_KEY = {_key(name): cls for name, cls in _REGULARIZERS.items()}
-
-
-def _class(name: str, custom_objects: dict | None = None):
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    cls = _BY_KEY.get(_key(name))
-    if cls is None:
-        valid = sorted(_REGULARIZERS)
-        msg = f"Unknown regularizer {name!r}."
-        close = difflib.get_close_matches(name.lower(), valid, n=1)
-        if close:
-            msg += f" Did you mean {close[0]!r}?"
-        raise ValueError(f"{msg} Valid names: {', '.join(valid)}")
-    return cls
-
-
 def get(identifier):
     """Resolve a regularizer: None, a name, a class, an instance, a callable or a config dict.
 
@@ -189,21 +167,7 @@ def get(identifier):
         >>> regularizers.get("l2")
         L2(l2=0.01)
     """
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        return _class(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier {identifier!r} (type "
-        f"{type(identifier).__name__}): expected None, a name such as 'l2', a Regularizer, a "
-        "callable or a config dict"
-    )
+    return _lookup.get_instance(identifier, "regularizer", Regularizer, _REGULARIZERS, example="l2")
 
 
 def serialize(regularizer: Regularizer | None) -> dict | None:
@@ -213,14 +177,7 @@ def serialize(regularizer: Regularizer | None) -> dict | None:
         >>> regularizers.serialize(regularizers.L2(0.001))
         {'class_name': 'L2', 'config': {'l2': 0.001}}
     """
-    if regularizer is None:
-        return None
-    if not hasattr(regularizer, "get_config"):
-        raise ValueError(
-            f"Cannot serialize regularizer {regularizer!r}: it has no get_config(); subclass "
-            "neurona.regularizers.Regularizer"
-        )
-    return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    return _lookup.serialize_instance(regularizer, "regularizer", Regularizer)
 
 
 def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
@@ -234,18 +191,4 @@ def deserialize(config, custom_objects: dict | None = None) -> Regularizer:
         >>> regularizers.deserialize({"class_name": "L1L2", "config": {"l1": 0.1, "l2": 0.0}})
         L1L2(l1=0.1, l2=0.0)
     """
-    if isinstance(config, str):
-        return _class(config, custom_objects)()
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(
-            f"Cannot deserialize regularizer from {config!r}: expected a name or a dict "
-            '{"class_name": ..., "config": {...}}'
-        )
-    cls = _class(config["class_name"], custom_objects)
-    kwargs = config.get("config") or {}
-    try:
-        return cls.from_config(kwargs)
-    except TypeError as err:
-        raise ValueError(
-            f"Cannot build regularizer {config['class_name']!r} from config {kwargs!r}: {err}"
-        ) from None
+    return _lookup.deserialize_instance(config, "regularizer", _REGULARIZERS, custom_objects)

@@ -10,6 +10,25 @@ from .base import Optimizer, ParamGroup, _number
 __all__ = ["Adam", "AdamW", "Adamax", "Nadam"]
 
 
+def _check_moment_args(owner: str, beta_1, beta_2, epsilon) -> tuple[float, float, float]:
+    """``beta_1`` and ``beta_2`` in [0, 1) and ``epsilon`` >= 0, as floats."""
+    return (_number(owner, "beta_1", beta_1, low=0.0, high=1.0, high_open=True),
+            _number(owner, "beta_2", beta_2, low=0.0, high=1.0, high_open=True),
+            _number(owner, "epsilon", epsilon, low=0.0))
+
+
+def _update_moments(xp, g, m, v, b1: float, b2: float, s) -> None:
+    """In place: ``m = b1 * m + (1 - b1) * g`` and ``v = b2 * v + (1 - b2) * g * g`` (Keras's
+    formulas, in the fewest passes); ``s`` is scratch space of g's shape."""
+    m *= b1
+    xp.multiply(g, 1 - b1, out=s)
+    m += s
+    v *= b2
+    xp.multiply(g, g, out=s)
+    s *= 1 - b2
+    v += s
+
+
 class Adam(Optimizer):
     """Adam, as Keras 3 computes it (``epsilon`` is Kingma and Ba's "epsilon hat").
 
@@ -35,10 +54,8 @@ class Adam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name="adam", **kwargs):
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
-        self.beta_2 = _number(owner, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)
-        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0)
+        self.beta_1, self.beta_2, self.epsilon = _check_moment_args(
+            type(self).__name__, beta_1, beta_2, epsilon)
         self.amsgrad = bool(amsgrad)
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
@@ -56,14 +73,7 @@ class Adam(Optimizer):
         t = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - b2**t) / (1 - b1**t)
         s, denom = group.scratch(0), group.scratch(1)
-        # m = b1 * m + (1 - b1) * g and v likewise: Keras's formulas, fewest passes
-        m *= b1
-        xp.multiply(g, 1 - b1, out=s)
-        m += s
-        v *= b2
-        xp.multiply(g, g, out=s)
-        s *= 1 - b2
-        v += s
+        _update_moments(xp, g, m, v, b1, b2, s)
         if self.amsgrad:
             v_hat = group.slots["velocity_hat"]
             xp.maximum(v_hat, v, out=v_hat)
@@ -127,10 +137,8 @@ class Adamax(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name="adamax", **kwargs):
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
-        self.beta_2 = _number(owner, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)
-        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0)
+        self.beta_1, self.beta_2, self.epsilon = _check_moment_args(
+            type(self).__name__, beta_1, beta_2, epsilon)
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
                          **kwargs)
@@ -183,10 +191,8 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  name="nadam", **kwargs):
-        owner = type(self).__name__
-        self.beta_1 = _number(owner, "beta_1", beta_1, low=0.0, high=1.0, high_open=True)
-        self.beta_2 = _number(owner, "beta_2", beta_2, low=0.0, high=1.0, high_open=True)
-        self.epsilon = _number(owner, "epsilon", epsilon, low=0.0)
+        self.beta_1, self.beta_2, self.epsilon = _check_moment_args(
+            type(self).__name__, beta_1, beta_2, epsilon)
         self.u_product = 1.0  # prod of u_1 ... u_t, shared by all parameters
         super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
                          clipvalue=clipvalue, global_clipnorm=global_clipnorm, name=name,
@@ -209,13 +215,7 @@ class Nadam(Optimizer):
         u_t, u_next = self._u(t), self._u(t + 1)
         prod, prod_next = self.u_product, self.u_product * u_next
         s, denom = group.scratch(0), group.scratch(1)
-        m *= b1
-        xp.multiply(g, 1 - b1, out=s)
-        m += s
-        v *= b2
-        xp.multiply(g, g, out=s)
-        s *= 1 - b2
-        v += s
+        _update_moments(xp, g, m, v, b1, b2, s)
         xp.multiply(m, u_next / (1 - prod_next), out=s)  # m_hat = this + the next term
         xp.multiply(g, (1 - u_t) / (1 - prod), out=denom)
         s += denom

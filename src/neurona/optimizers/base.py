@@ -14,14 +14,13 @@ Subclasses name their state buffers in :meth:`Optimizer.slot_names` and write
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 import numbers
 
 import numpy as np
 
-from .. import backend
+from .. import _lookup, backend
 from ..tensor import Tensor
 from . import schedules
 
@@ -420,6 +419,17 @@ class Optimizer:
         o, n = group.offsets[i], group.sizes[i]
         return group.slots[name][o:o + n].reshape(group.shapes[i])
 
+    def _slot_views(self):
+        """``("<slot>/<i>", group, view)`` for every state slot of every parameter ``i`` of
+        :attr:`params` that is in the arena: the keys of :meth:`state_dict`."""
+        for i, p in enumerate(self._params):
+            where = self._where.get(id(p))
+            if where is None:
+                continue
+            group, j = where
+            for name in group.slots:
+                yield f"{name}/{i}", group, self._slot_view(group, j, name)
+
     def _snapshot(self) -> dict[int, dict[str, np.ndarray]]:
         """Host copies of every parameter's state, keyed by id(parameter)."""
         out = {}
@@ -623,13 +633,8 @@ class Optimizer:
             if self._pending is not None:
                 state.update({k: v.copy() for k, v in self._pending.items()})
             return state
-        for i, p in enumerate(self._params):
-            where = self._where.get(id(p))
-            if where is None:
-                continue
-            group, j = where
-            for name in group.slots:
-                state[f"{name}/{i}"] = backend.to_numpy(self._slot_view(group, j, name)).copy()
+        for key, _, view in self._slot_views():
+            state[key] = backend.to_numpy(view).copy()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -700,13 +705,8 @@ class Optimizer:
 
     def _load_slots(self, slots: dict) -> None:
         self._check_slots(slots)
-        for i, p in enumerate(self._params):
-            where = self._where.get(id(p))
-            if where is None:
-                continue
-            group, j = where
-            for name in group.slots:
-                self._slot_view(group, j, name)[...] = group.xp.asarray(slots[f"{name}/{i}"])
+        for key, group, view in self._slot_views():
+            view[...] = group.xp.asarray(slots[key])
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -745,16 +745,8 @@ class Optimizer:
 # ---------------------------------------------------------------------------------------------
 
 
-def _lookup(name: str, custom_objects=None) -> type:
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    cls = _REGISTRY.get(name.lower())
-    if cls is None:
-        valid = sorted(_REGISTRY)
-        close = difflib.get_close_matches(name.lower(), valid, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise ValueError(f"Unknown optimizer '{name}'.{hint} Valid names: {', '.join(valid)}")
-    return cls
+def _class(name: str, custom_objects=None) -> type:
+    return _lookup.find("optimizer", name, _REGISTRY, custom_objects)
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -772,7 +764,7 @@ def deserialize(config: dict, custom_objects=None) -> Optimizer:
             "deserialize expects a dict like {'class_name': 'Adam', 'config': {...}}, got "
             f"{config!r}"
         )
-    cls = _lookup(config["class_name"], custom_objects)
+    cls = _class(config["class_name"], custom_objects)
     return cls.from_config(config.get("config") or {}, custom_objects=custom_objects)
 
 
@@ -785,7 +777,7 @@ def get(identifier) -> Optimizer:
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str):
-        return _lookup(identifier)()
+        return _class(identifier)()
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Optimizer):

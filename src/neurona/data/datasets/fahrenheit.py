@@ -24,11 +24,11 @@ Example:
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
-from ...tensor import resolve_dtype
+from .playground import _check_n_samples, _float_dtype
 from .spirals import _generator
 
 __all__ = ["load_data", "make_data", "to_celsius"]
@@ -45,18 +45,6 @@ def to_celsius(f):
         100.0
     """
     return (f - 32.0) * 5.0 / 9.0
-
-
-def _float_dtype(where: str, dtype) -> np.dtype:
-    try:
-        dt = resolve_dtype(dtype)
-    except TypeError as err:
-        raise ValueError(f"{where}: {err}") from None
-    if dt is None or dt.kind != "f":
-        raise ValueError(
-            f"{where}: dtype must be a floating-point dtype such as 'float32', got {dtype!r}"
-        )
-    return dt
 
 
 def _is_number(v) -> bool:
@@ -115,8 +103,7 @@ def make_data(n_samples: int = 100, noise: float = 0.3, seed: int | None = None,
         ((200,), True)
     """
     where = "fahrenheit.make_data"
-    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 1:
-        raise ValueError(f"{where}: n_samples must be an integer >= 1, got {n_samples!r}")
+    n = _check_n_samples(where, n_samples, 1)
     if not _is_number(noise) or noise < 0:
         raise ValueError(f"{where}: noise must be a finite number >= 0 (degrees Celsius), "
                          f"got {noise!r}")
@@ -126,7 +113,7 @@ def make_data(n_samples: int = 100, noise: float = 0.3, seed: int | None = None,
     dt = _float_dtype(where, dtype)
     rng = _generator(where, seed)
 
-    f = rng.uniform(float(low), float(high), size=int(n_samples))
+    f = rng.uniform(float(low), float(high), size=n)
     # drawn even when noise is 0, so one seed gives the same readings at any noise level
-    c = to_celsius(f) + float(noise) * rng.standard_normal(int(n_samples))
+    c = to_celsius(f) + float(noise) * rng.standard_normal(n)
     return f.astype(dt), c.astype(dt)

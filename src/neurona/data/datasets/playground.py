@@ -57,6 +57,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from ... import _lookup
 from ...tensor import resolve_dtype
 from .spirals import _arms, _generator
 
@@ -131,10 +132,8 @@ def _resolve_name(where: str, name) -> str:
     key = _ALIASES.get(key, key)
     valid = CLASSIFICATION + REGRESSION
     if key not in valid:
-        import difflib  # only on this error path: keeps `import neurona` light
-
-        close = difflib.get_close_matches(key, valid, n=1)
-        hint = f" Did you mean '{close[0]}'?" if close else ""
+        near = _lookup.closest(key, valid)
+        hint = f" Did you mean {near!r}?" if near else ""
         raise ValueError(f"{where}: unknown dataset {name!r}.{hint} "
                          f"Valid names: {', '.join(valid)}")
     return key
@@ -373,20 +372,9 @@ def make_multi_gauss(n_samples: int = 500, noise: float = 0.0, seed: int | None 
     (4, -2.5) -; each has height 1 at its centre falling linearly to 0 at distance 2. The
     target at a point is the bump that is largest there, with its sign (0 far from all).
 
-    Args:
-        n_samples: number of points (>= 1), uniform in [-6, 6]². (The Playground draws 1,200
-            for its regression sets.)
-        noise: the Playground's noise, a percentage from 0 to 50: each target is taken at the
-            point moved by up to noise% of 6 on each axis.
-        seed: an integer for a reproducible set, or None to draw from neurona's generator.
-        dtype: floating-point dtype of ``x`` and ``y`` (``'float32'``, the default).
-
-    Returns:
-        ``(x, y)``, shuffled: x (n_samples, 2), the points; y (n_samples,), the targets in
-        [-1, 1].
-
-    Raises:
-        ValueError: for a bad ``n_samples``, ``noise``, ``seed`` or ``dtype``.
+    Arguments, result and errors as for :func:`make_plane`: ``x`` (n_samples, 2) uniform in
+    [-6, 6]², ``y`` (n_samples,) in [-1, 1], each target taken at its point moved by up to
+    noise% of 6 on each axis.
 
     Example:
         >>> x, y = make_multi_gauss(300, seed=0)
