@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import neurona as nr
 from neurona import layers
@@ -78,3 +80,19 @@ def test_input_shape_validation():
     assert x.shape == (None, 3)
     with pytest.raises(TypeError, match="placeholder with no values"):
         np.asarray(x)
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.lists(st.integers(0, 4), min_size=0, max_size=4),
+       dtype=st.sampled_from(["float32", "float64", "int64", "bool"]),
+       units=st.integers(1, 3))
+def test_dense_random_inputs_give_a_result_or_a_clear_error(shape, dtype, units):
+    layer = layers.Dense(units, name="dense_prop")
+    x = np.ones(shape, dtype=dtype)
+    try:
+        out = layer(x)
+    except (ValueError, TypeError) as err:
+        assert "dense_prop" in str(err) or "Dense" in str(err) or "linear" in str(err)
+        return
+    assert out.shape == tuple(shape[:-1]) + (units,)
+    assert out.dtype == np.float32 and np.isfinite(out.data).all()

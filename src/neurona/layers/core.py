@@ -126,6 +126,8 @@ class Dense(Layer):
                 f"shape {inputs.shape}. Did the previous layer change? Dense layers build their "
                 "kernel from the first input they see."
             )
+        if inputs.dtype != kernel.dtype:  # integer or boolean features compute in floats
+            inputs = F.cast(inputs, kernel.dtype)
         z = F.linear(inputs, kernel, self.bias)
         if self._emit_logits:  # the trainer fuses the output activation into the loss
             return z
