@@ -21,7 +21,6 @@ Run (see benchmarks/README.md for why the two OPENBLAS variables are unset):
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import os
@@ -30,7 +29,8 @@ import re
 import statistics
 import subprocess
 import sys
-import time
+
+import _common
 
 OPTIONAL_DEPS = (
     "cupy", "matplotlib", "torch", "scipy", "sklearn", "optuna", "mpi4py", "tqdm", "graphviz",
@@ -38,30 +38,9 @@ OPTIONAL_DEPS = (
 )
 
 
-def _default_threads() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=_default_threads(),
-                   help="threads for NumPy's BLAS and PyTorch (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a short smoke run (seconds)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    p.add_argument("--strict", action="store_true", help="exit with status 1 if a target is missed")
-    args = p.parse_args(argv)
-    if args.threads < 1:
-        p.error(f"--threads must be at least 1, got {args.threads}")
-    return args
-
-
-ARGS = parse_args()
-# BLAS and OpenMP read these once, when NumPy and PyTorch load them: set them before importing.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
+ARGS = _common.parse_args(_common.arg_parser(
+    __doc__, "threads for NumPy's BLAS and PyTorch (default: all cores)"))
+_common.set_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -88,37 +67,11 @@ PLAN = {
 # -- timing ------------------------------------------------------------------------------------
 
 
-def _run(step, n: int) -> float:
-    """Seconds per call of ``step`` over ``n`` calls."""
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    return (time.perf_counter() - t0) / n
-
-
 def compare(name: str, steps: dict, resets: dict | None = None) -> dict:
-    """Time each framework's ``step`` (seconds per call): the best of several repeats.
-
-    Repeats alternate between the contenders (in ABBA order) so slow phases of the machine are
-    shared; ``resets`` restore the initial parameters before each repeat, outside the timing, so
-    every repeat trains the same number of steps from the same start.
-    """
+    """Time each framework's ``step`` with this workload's plan (see ``_common.compare``)."""
     n, repeats, warmup = PLAN[name][1 if ARGS.quick else 0]
-    resets = resets or {}
-    for key, step in steps.items():
-        if key in resets:
-            resets[key]()
-        _run(step, warmup)
-    times = {key: [] for key in steps}
-    order = list(steps)
-    for r in range(repeats):
-        for key in order if r % 2 == 0 else order[::-1]:
-            if key in resets:
-                resets[key]()
-            time.sleep(PAUSE_S / 10 if ARGS.quick else PAUSE_S)
-            times[key].append(_run(steps[key], n))
-    return {key: {"best_s": min(ts), "median_s": statistics.median(ts), "runs_s": ts,
-                  "steps": n} for key, ts in times.items()}
+    return _common.compare(steps, n, repeats, warmup, PAUSE_S / 10 if ARGS.quick else PAUSE_S,
+                           resets)
 
 
 # -- data and parameters -----------------------------------------------------------------------
@@ -126,12 +79,7 @@ def compare(name: str, steps: dict, resets: dict | None = None) -> dict:
 
 def init_params(rng, sizes):
     """Glorot-uniform weights (in, out) and small random biases, float32, as NumPy arrays."""
-    params = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        lim = np.sqrt(6.0 / (fan_in + fan_out))
-        params.append(rng.uniform(-lim, lim, size=(fan_in, fan_out)).astype(np.float32))
-        params.append(rng.uniform(-0.1, 0.1, size=fan_out).astype(np.float32))
-    return params
+    return _common.glorot_arrays(rng, sizes)
 
 
 def both_params(arrays):
@@ -344,17 +292,6 @@ def import_time(module: str, runs: int) -> dict:
 # -- machine -----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def blas_pools() -> list[str]:
     """Which BLAS / OpenMP libraries are loaded and with how many threads (needs threadpoolctl;
     without it, NumPy's build configuration names its BLAS)."""
@@ -375,46 +312,10 @@ def blas_pools() -> list[str]:
     return pools
 
 
-def _machine_busy_s() -> float | None:
-    """CPU-seconds all processes have used since boot, counting time the hypervisor stole
-    (Linux only; None elsewhere)."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = ticks
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_s() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
-class Contention:
-    """The share of the machine's CPU that other processes used while the benchmark ran: timings
-    taken while something else computes are not worth comparing."""
-
-    def __enter__(self):
-        self.start = (time.perf_counter(), _machine_busy_s(), _own_cpu_s())
-        return self
-
-    def __exit__(self, *exc):
-        wall0, busy0, own0 = self.start
-        busy1 = _machine_busy_s()
-        self.share = None
-        if busy0 is not None and busy1 is not None:
-            others = (busy1 - busy0) - (_own_cpu_s() - own0)
-            capacity = (time.perf_counter() - wall0) * (os.cpu_count() or 1)
-            self.share = max(0.0, others / capacity)
-        return False
-
-
 def machine_info() -> dict:
     torch_blas = re.search(r"BLAS_INFO=(\w+)", torch.__config__.show())
     return {
-        "cpu": cpu_model(),
+        "cpu": _common.cpu_model(),
         "cores": os.cpu_count(),
         "threads": ARGS.threads,
         "python": platform.python_version(),
@@ -423,8 +324,7 @@ def machine_info() -> dict:
         "torch_blas": torch_blas.group(1) if torch_blas else "unknown",
         "neurona": nr.__version__,
         "blas_pools": blas_pools(),
-        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-                         if k in os.environ},
+        "openblas_env": _common.openblas_env(),
         "date": datetime.date.today().isoformat(),
         "quick": ARGS.quick,
     }
@@ -481,29 +381,20 @@ def print_report(info: dict, rows: list[dict]) -> None:
           f"numpy {info['numpy']}, torch BLAS {info['torch_blas']}; {info['date']}")
     for pool in info["blas_pools"]:
         print(f"  {pool}")
-    for k, v in info["openblas_env"].items():
-        print(f"  warning: {k}={v} is set; it can slow NumPy's BLAS (see benchmarks/README.md)")
-    print("ratio = neurona speed / PyTorch speed (> 1: neurona is faster); best of repeats")
-    share = info["other_processes_cpu_share"]
-    if share is not None:
-        print(f"other processes used {share:.0%} of the CPU during the run"
-              + (": timings are disturbed, rerun on an idle machine" if share > 0.1 else ""))
+    _common.print_conditions(
+        info["openblas_env"],
+        "ratio = neurona speed / PyTorch speed (> 1: neurona is faster); best of repeats",
+        info["other_processes_cpu_share"])
     print()
     head = ("workload", "neurona", "PyTorch", "ratio", "target", "")
     table = [head] + [(r["workload"], r["neurona"], r["pytorch"], r["ratio"], r["target"],
                        "ok" if r["met"] else "MISS") for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    for i, row in enumerate(table):
-        cells = [c.ljust(w) if j == 0 else c.rjust(w)
-                 for j, (c, w) in enumerate(zip(row, widths, strict=True))]
-        print("  ".join(cells).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    _common.print_table(table)
 
 
 def main() -> int:
     info = machine_info()
-    with Contention() as contention:
+    with _common.Contention() as contention:
         results = {
             "tiny_mlp": bench_tiny_mlp(),
             "mlp": bench_mlp(),

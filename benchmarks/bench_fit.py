@@ -48,35 +48,20 @@ import sys
 import tempfile
 import time
 
-
-def _default_threads() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+import _common
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=_default_threads(),
-                   help="threads for NumPy's BLAS and PyTorch (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a short smoke run (seconds)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    p.add_argument("--strict", action="store_true", help="exit with status 1 if a target is missed")
+    p = _common.arg_parser(__doc__, "threads for NumPy's BLAS and PyTorch (default: all cores)")
     p.add_argument("--no-keras", action="store_true", help="leave Keras out even if installed")
     # internal: measure one framework's peak memory in this fresh process
     p.add_argument("--rss-child", choices=("neurona", "pytorch", "keras"), help=argparse.SUPPRESS)
     p.add_argument("--rss-data", help=argparse.SUPPRESS)
-    args = p.parse_args(argv)
-    if args.threads < 1:
-        p.error(f"--threads must be at least 1, got {args.threads}")
-    return args
+    return _common.parse_args(p, argv)
 
 
 ARGS = parse_args()
-# BLAS and OpenMP read these once, when NumPy and PyTorch load them: set them before importing.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
+_common.set_thread_env(ARGS.threads)
 os.environ["KERAS_BACKEND"] = "torch"  # Keras reads it at import
 
 import numpy as np  # noqa: E402
@@ -164,13 +149,7 @@ def make_data(spec, rows=None):
 def init_arrays(spec):
     """Glorot-uniform kernels (in, out) and small random biases, in Keras's weight order."""
     rng = np.random.default_rng(spec["seed"] + 100)
-    arrays = []
-    sizes = spec["sizes"]
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
-        lim = np.sqrt(6.0 / (fan_in + fan_out))
-        arrays.append(rng.uniform(-lim, lim, size=(fan_in, fan_out)).astype(np.float32))
-        arrays.append(rng.uniform(-0.1, 0.1, size=fan_out).astype(np.float32))
-    return arrays
+    return _common.glorot_arrays(rng, spec["sizes"])
 
 
 # -- the three contenders ----------------------------------------------------------------------
@@ -464,44 +443,16 @@ def bench_rss(frameworks) -> dict:
 # -- machine -----------------------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _machine_busy_s() -> float | None:
-    """CPU-seconds used by all processes since boot, steal included (Linux only)."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_s() -> float:
-    t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
-
-
 def machine_info(keras) -> dict:
     import neurona as nr
 
     torch = _torch()
     return {
-        "cpu": cpu_model(), "cores": os.cpu_count(), "threads": ARGS.threads,
+        "cpu": _common.cpu_model(), "cores": os.cpu_count(), "threads": ARGS.threads,
         "python": platform.python_version(), "numpy": np.__version__,
         "torch": torch.__version__, "keras": keras.__version__ if keras else None,
         "keras_note": keras_note, "neurona": nr.__version__,
-        "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-                         if k in os.environ},
+        "openblas_env": _common.openblas_env(),
         "date": datetime.date.today().isoformat(), "quick": ARGS.quick,
     }
 
@@ -562,14 +513,11 @@ def print_report(info: dict, rows: list[dict]) -> None:
           f"numpy {info['numpy']}; {info['date']}")
     if info["keras_note"]:
         print(f"  Keras: {info['keras_note']}")
-    for k, v in info["openblas_env"].items():
-        print(f"  warning: {k}={v} is set; it can slow NumPy's BLAS (see benchmarks/README.md)")
-    print("ratios: neurona's speed / the other's (> 1: neurona is faster; for memory: the other's "
-          "peak / neurona's); medians of repeats")
-    share = info["other_processes_cpu_share"]
-    if share is not None:
-        print(f"other processes used {share:.0%} of the CPU during the run"
-              + (": timings are disturbed, rerun on an idle machine" if share > 0.1 else ""))
+    _common.print_conditions(
+        info["openblas_env"],
+        "ratios: neurona's speed / the other's (> 1: neurona is faster; for memory: the other's "
+        "peak / neurona's); medians of repeats",
+        info["other_processes_cpu_share"])
     print()
     head = ("workload", "neurona", "PyTorch loop", "Keras (torch)", "vs PyTorch", "target",
             "vs Keras", "target", "")
@@ -577,33 +525,21 @@ def print_report(info: dict, rows: list[dict]) -> None:
             "vs_keras", "target_keras")
     table = [head] + [tuple(r[k] for k in keys) + ("ok" if r["met"] else "MISS",)
                       for r in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
-    for i, row in enumerate(table):
-        cells = [c.ljust(w) if j == 0 else c.rjust(w)
-                 for j, (c, w) in enumerate(zip(row, widths, strict=True))]
-        print("  ".join(cells).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    _common.print_table(table)
 
 
 def main() -> int:
     if ARGS.rss_child:
         rss_child(ARGS.rss_child, ARGS.rss_data)
         return 0
-    start = (time.perf_counter(), _machine_busy_s(), _own_cpu_s())
-    with_keras = not ARGS.no_keras and importlib.util.find_spec("keras") is not None
-    results = {"rss": bench_rss(["neurona", "pytorch"] + (["keras"] if with_keras else []))}
-    keras = _keras()
-    info = machine_info(keras)
-    results.update({name: bench_fit(name) for name in WORKLOADS})
-    results["predict"] = bench_predict()
-    wall0, busy0, own0 = start
-    busy1 = _machine_busy_s()
-    info["other_processes_cpu_share"] = None
-    if busy0 is not None and busy1 is not None:
-        others = (busy1 - busy0) - (_own_cpu_s() - own0)
-        capacity = (time.perf_counter() - wall0) * (os.cpu_count() or 1)
-        info["other_processes_cpu_share"] = max(0.0, others / capacity)
+    with _common.Contention() as contention:
+        with_keras = not ARGS.no_keras and importlib.util.find_spec("keras") is not None
+        results = {"rss": bench_rss(["neurona", "pytorch"] + (["keras"] if with_keras else []))}
+        keras = _keras()
+        info = machine_info(keras)
+        results.update({name: bench_fit(name) for name in WORKLOADS})
+        results["predict"] = bench_predict()
+    info["other_processes_cpu_share"] = contention.share
     rows = build_rows(results)
     print_report(info, rows)
     if ARGS.json:

@@ -18,36 +18,14 @@ Run (see benchmarks/README.md for why the two OPENBLAS variables are unset):
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import platform
-import statistics
-import time
 
+import _common
 
-def _default_threads() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--threads", type=int, default=_default_threads(),
-                   help="threads for PyTorch and NumPy's BLAS (default: all cores)")
-    p.add_argument("--quick", action="store_true", help="a short smoke run (seconds)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON to PATH")
-    args = p.parse_args(argv)
-    if args.threads < 1:
-        p.error(f"--threads must be at least 1, got {args.threads}")
-    return args
-
-
-ARGS = parse_args()
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = str(ARGS.threads)
+ARGS = _common.parse_args(_common.arg_parser(
+    __doc__, "threads for PyTorch and NumPy's BLAS (default: all cores)", strict=False))
+_common.set_thread_env(ARGS.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -108,35 +86,9 @@ def check_same_step(values, grads) -> None:
             raise AssertionError(f"parameter {i} differs after one Adam step")
 
 
-def _run(step, n: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(n):
-        step()
-    return (time.perf_counter() - t0) / n
-
-
 def compare(steps: dict, plan) -> dict:
     n, repeats, warmup = plan
-    for step in steps.values():
-        _run(step, warmup)
-    times = {key: [] for key in steps}
-    order = list(steps)
-    for r in range(repeats):
-        for key in order if r % 2 == 0 else order[::-1]:
-            time.sleep(PAUSE_S)
-            times[key].append(_run(steps[key], n))
-    return {key: {"best_s": min(ts), "median_s": statistics.median(ts), "runs_s": ts,
-                  "steps": n} for key, ts in times.items()}
-
-
-def _busy_s() -> float | None:
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return _common.compare(steps, n, repeats, warmup, PAUSE_S)
 
 
 def bench(name: str) -> dict:
@@ -153,13 +105,9 @@ def bench(name: str) -> dict:
 
 
 def main() -> dict:
-    wall0, busy0, own0 = time.perf_counter(), _busy_s(), time.process_time()
-    results = {name: bench(name) for name in MODELS}
-    busy1 = _busy_s()
-    others = None
-    if busy0 is not None and busy1 is not None:
-        capacity = (time.perf_counter() - wall0) * (os.cpu_count() or 1)
-        others = max(0.0, ((busy1 - busy0) - (time.process_time() - own0)) / capacity)
+    with _common.Contention() as contention:
+        results = {name: bench(name) for name in MODELS}
+    others = contention.share
 
     print(f"One Adam step, float32, fixed gradients; numpy {np.__version__}, torch "
           f"{torch.__version__}, {ARGS.threads} threads, {platform.machine()}")

@@ -15,22 +15,27 @@ import pytest
 
 pytest.importorskip("torch")
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_engine.py"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def test_bench_engine_quick(tmp_path):
+def run_quick(script: str, tmp_path) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run ``benchmarks/<script>`` with ``--quick --threads 1``; its output and JSON report."""
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--threads", "1", "--json", str(out)],
+        [sys.executable, str(BENCHMARKS / script), "--quick", "--threads", "1", "--json",
+         str(out)],
         capture_output=True, text=True, timeout=120, env=os.environ.copy(),
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc, json.loads(out.read_text())
+
+
+def test_bench_engine_quick(tmp_path):
+    proc, report = run_quick("bench_engine.py", tmp_path)
     for row in ("tiny MLP 2-16-16-1", "MLP 784-256-128-10", "GEMM ceiling", "scalar a*b",
                 "import neurona", "optional deps"):
         assert row in proc.stdout, proc.stdout
     assert "ratio" in proc.stdout
-
-    report = json.loads(out.read_text())
     assert report["machine"]["threads"] == 1
     assert report["results"]["import"]["optional_loaded"] == []
     for name in ("tiny_mlp", "mlp", "scalar"):

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import backend
 from neurona.data.datasets import fahrenheit
 from neurona.data.datasets.fahrenheit import load_data, make_data, to_celsius
+
+from .helpers import neurona_seed_restored
 
 # the slide's table: Fahrenheit (°F) and Celsius (°C)
 SLIDE_F = [32.4, 50.1, 67.6, 85.8, 103.5]
@@ -89,11 +90,8 @@ def test_seeded_reproducibility():
 
 @pytest.fixture
 def restore_neurona_seed():
-    saved = backend._seed, dict(backend._generators)
-    yield
-    backend._seed = saved[0]
-    backend._generators.clear()
-    backend._generators.update(saved[1])
+    with neurona_seed_restored():
+        yield
 
 
 def test_seed_none_uses_neurona_generator(restore_neurona_seed):

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import backend
 from neurona.data.datasets import playground, spirals
 from neurona.data.datasets.playground import (
     CLASSIFICATION,
@@ -19,6 +18,8 @@ from neurona.data.datasets.playground import (
     make_spiral,
     make_xor,
 )
+
+from .helpers import neurona_seed_restored
 
 NAMES = CLASSIFICATION + REGRESSION
 MAKERS = {"circle": make_circle, "xor": make_xor, "gauss": make_gauss, "spiral": make_spiral,
@@ -221,11 +222,8 @@ def test_seeded_reproducibility(name):
 
 @pytest.fixture
 def restore_neurona_seed():
-    saved = backend._seed, dict(backend._generators)
-    yield
-    backend._seed = saved[0]
-    backend._generators.clear()
-    backend._generators.update(saved[1])
+    with neurona_seed_restored():
+        yield
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -2,9 +2,10 @@ import numpy as np
 import pytest
 
 import neurona as nr
-from neurona import backend
 from neurona.data.datasets import spirals
 from neurona.data.datasets.spirals import load_data, make_spirals
+
+from .helpers import neurona_seed_restored
 
 
 def test_reexports():
@@ -71,11 +72,8 @@ def test_seeded_reproducibility():
 
 @pytest.fixture
 def restore_neurona_seed():
-    saved = backend._seed, dict(backend._generators)
-    yield
-    backend._seed = saved[0]
-    backend._generators.clear()
-    backend._generators.update(saved[1])
+    with neurona_seed_restored():
+        yield
 
 
 def test_seed_none_uses_neurona_generator(restore_neurona_seed):

@@ -28,8 +28,7 @@ from numbers import Real
 
 import numpy as np
 
-from .playground import _check_n_samples, _float_dtype
-from .spirals import _generator
+from ._checks import check_dtype, check_n_samples, generator
 
 __all__ = ["load_data", "make_data", "to_celsius"]
 
@@ -69,7 +68,7 @@ def load_data(dtype="float32"):
         >>> f.shape, c.dtype
         ((5,), dtype('float64'))
     """
-    dt = _float_dtype("fahrenheit.load_data", dtype)
+    dt = check_dtype("fahrenheit.load_data", dtype)
     return np.array(_FAHRENHEIT, dtype=dt), np.array(_CELSIUS, dtype=dt)
 
 
@@ -103,15 +102,15 @@ def make_data(n_samples: int = 100, noise: float = 0.3, seed: int | None = None,
         ((200,), True)
     """
     where = "fahrenheit.make_data"
-    n = _check_n_samples(where, n_samples, 1)
+    n = check_n_samples(where, n_samples, 1)
     if not _is_number(noise) or noise < 0:
         raise ValueError(f"{where}: noise must be a finite number >= 0 (degrees Celsius), "
                          f"got {noise!r}")
     if not (_is_number(low) and _is_number(high)) or not low < high:
         raise ValueError(f"{where}: low and high must be finite numbers with low < high, "
                          f"got low={low!r}, high={high!r}")
-    dt = _float_dtype(where, dtype)
-    rng = _generator(where, seed)
+    dt = check_dtype(where, dtype)
+    rng = generator(where, seed)
 
     f = rng.uniform(float(low), float(high), size=n)
     # drawn even when noise is 0, so one seed gives the same readings at any noise level

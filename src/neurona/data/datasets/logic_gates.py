@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import resolve_dtype
+from ._checks import check_dtype
 
 __all__ = ["GATES", "ORDERS", "load_data"]
 
@@ -85,13 +85,7 @@ def load_data(gate: str = "and", dtype="float32", order: str = "descending"):
     if order not in ORDERS:
         raise ValueError(f"logic_gates.load_data: order must be 'descending' or 'ascending', "
                          f"got {order!r}")
-    try:
-        dt = resolve_dtype(dtype)
-    except TypeError as err:
-        raise ValueError(f"logic_gates.load_data: {err}") from None
-    if dt is None or dt.kind not in "fiu":
-        raise ValueError(f"logic_gates.load_data: dtype must be a floating-point or integer "
-                         f"dtype such as 'float32', got {dtype!r}")
+    dt = check_dtype("logic_gates.load_data", dtype, integer=True)
 
     x = np.array(_ASCENDING, dtype=dt)
     y = np.array(_OUTPUTS[key], dtype=dt)

@@ -53,13 +53,13 @@ Example:
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
 from ... import _lookup
-from ...tensor import resolve_dtype
-from .spirals import _arms, _generator
+from ._checks import check_dtype, check_n_samples, generator
+from .spirals import _arms
 
 __all__ = [
     "CLASSIFICATION",
@@ -93,15 +93,6 @@ _BUMPS = np.array([(-4.0, 2.5, 1.0), (0.0, 2.5, -1.0), (4.0, 2.5, 1.0),
 
 # -- argument checks ---------------------------------------------------------------------------
 
-def _check_n_samples(where: str, n_samples, minimum: int, why: str = "") -> int:
-    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) \
-            or n_samples < minimum:
-        raise ValueError(
-            f"{where}: n_samples must be an integer >= {minimum}{why}, got {n_samples!r}"
-        )
-    return int(n_samples)
-
-
 def _check_noise(where: str, noise) -> float:
     """The Playground's noise percentage (0 to 50) as a fraction (0 to 0.5)."""
     if not isinstance(noise, Real) or isinstance(noise, bool) or not math.isfinite(noise) \
@@ -111,18 +102,6 @@ def _check_noise(where: str, noise) -> float:
             f"slider, got {noise!r}"
         )
     return float(noise) / 100.0
-
-
-def _float_dtype(where: str, dtype) -> np.dtype:
-    try:
-        dt = resolve_dtype(dtype)
-    except TypeError as err:
-        raise ValueError(f"{where}: {err}") from None
-    if dt is None or dt.kind != "f":
-        raise ValueError(
-            f"{where}: dtype must be a floating-point dtype such as 'float32', got {dtype!r}"
-        )
-    return dt
 
 
 def _resolve_name(where: str, name) -> str:
@@ -213,12 +192,12 @@ _GENERATORS = {
 
 def _make(where, name, n_samples, noise, seed, dtype):
     if name in CLASSIFICATION:
-        n = _check_n_samples(where, n_samples, 2, " (at least one point per class)")
+        n = check_n_samples(where, n_samples, 2, " (at least one point per class)")
     else:
-        n = _check_n_samples(where, n_samples, 1)
+        n = check_n_samples(where, n_samples, 1)
     fraction = _check_noise(where, noise)
-    dt = _float_dtype(where, dtype)
-    rng = _generator(where, seed)
+    dt = check_dtype(where, dtype)
+    rng = generator(where, seed)
     points, labels = _GENERATORS[name](n, fraction, rng)
     order = rng.permutation(n)
     x = points[order].astype(dt)
@@ -443,7 +422,7 @@ def load_data(name: str, n_samples: int = 500, noise: float = 0.0, test_split: f
     """
     where = "playground.load_data"
     key = _resolve_name(where, name)
-    n = _check_n_samples(where, n_samples, 2, " (at least one to train and one to test)")
+    n = check_n_samples(where, n_samples, 2, " (at least one to train and one to test)")
     if not isinstance(test_split, Real) or isinstance(test_split, bool) \
             or not 0.0 < test_split < 1.0:
         raise ValueError(f"{where}: test_split must be a number strictly between 0 and 1, "

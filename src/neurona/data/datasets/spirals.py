@@ -18,26 +18,17 @@ Example:
 from __future__ import annotations
 
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 
-from ... import backend
-from ...tensor import resolve_dtype
+from ._checks import check_dtype, check_n_samples, generator
 
 __all__ = ["make_spirals", "load_data"]
 
 _TURNS = 1.75  # turns of each arm around the origin
 _RADIUS = 5.0  # radius at the outer end of each arm
-
-
-def _check_n_samples(where: str, n_samples) -> int:
-    if not isinstance(n_samples, Integral) or isinstance(n_samples, bool) or n_samples < 2:
-        raise ValueError(
-            f"{where}: n_samples must be an integer >= 2 (at least one point per class), "
-            f"got {n_samples!r}"
-        )
-    return int(n_samples)
+_PER_CLASS = " (at least one point per class)"
 
 
 def _check_noise(where: str, noise) -> float:
@@ -45,14 +36,6 @@ def _check_noise(where: str, noise) -> float:
             or noise < 0:
         raise ValueError(f"{where}: noise must be a finite number >= 0, got {noise!r}")
     return float(noise)
-
-
-def _generator(where: str, seed) -> np.random.Generator:
-    if seed is None:
-        return backend.rng()  # neurona's own generator, seeded by nr.utils.set_seed
-    if not isinstance(seed, Integral) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"{where}: seed must be None or an integer >= 0, got {seed!r}")
-    return np.random.default_rng(int(seed))
 
 
 def _arms(counts: tuple[int, int], noise: float, rng: np.random.Generator):
@@ -95,17 +78,10 @@ def make_spirals(n_samples: int = 500, noise: float = 0.0, seed: int | None = No
         >>> x.shape, x.dtype, y.tolist()
         ((6, 2), dtype('float32'), [1, 1, 0, 0, 1, 0])
     """
-    n_samples = _check_n_samples("make_spirals", n_samples)
+    n_samples = check_n_samples("make_spirals", n_samples, 2, _PER_CLASS)
     noise = _check_noise("make_spirals", noise)
-    rng = _generator("make_spirals", seed)
-    try:
-        dt = resolve_dtype(dtype)
-    except TypeError as err:
-        raise ValueError(f"make_spirals: {err}") from None
-    if dt is None or dt.kind != "f":
-        raise ValueError(
-            f"make_spirals: dtype must be a floating-point dtype such as 'float32', got {dtype!r}"
-        )
+    rng = generator("make_spirals", seed)
+    dt = check_dtype("make_spirals", dtype)
 
     counts = (n_samples - n_samples // 2, n_samples // 2)
     xs, ys = _arms(counts, noise, rng)
@@ -141,7 +117,7 @@ def load_data(n_samples: int = 1000, noise: float = 0.1, test_split: float = 0.2
         >>> x_train.shape, x_test.shape, y_test.mean()
         ((800, 2), (200, 2), np.float64(0.5))
     """
-    n_samples = _check_n_samples("spirals.load_data", n_samples)
+    n_samples = check_n_samples("spirals.load_data", n_samples, 2, _PER_CLASS)
     noise = _check_noise("spirals.load_data", noise)
     if not isinstance(test_split, Real) or isinstance(test_split, bool) \
             or not 0.0 < test_split < 1.0:
@@ -149,7 +125,7 @@ def load_data(n_samples: int = 1000, noise: float = 0.1, test_split: float = 0.2
             f"spirals.load_data: test_split must be a number strictly between 0 and 1, "
             f"got {test_split!r}"
         )
-    rng = _generator("spirals.load_data", seed)
+    rng = generator("spirals.load_data", seed)
 
     counts = (n_samples - n_samples // 2, n_samples // 2)
     n_test = [round(n * test_split) for n in counts]

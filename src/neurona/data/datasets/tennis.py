@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import resolve_dtype
+from ._checks import check_dtype
 
 __all__ = ["CATEGORIES", "feature_names", "load_data", "load_table"]
 
@@ -107,13 +107,7 @@ def load_data(one_hot: bool = True, dtype="float32"):
     """
     if not isinstance(one_hot, (bool, np.bool_)):
         raise ValueError(f"tennis.load_data: one_hot must be True or False, got {one_hot!r}")
-    try:
-        dt = resolve_dtype(dtype)
-    except TypeError as err:
-        raise ValueError(f"tennis.load_data: {err}") from None
-    if dt is None or dt.kind not in "fiu":
-        raise ValueError(f"tennis.load_data: dtype must be a floating-point or integer dtype "
-                         f"such as 'float32', got {dtype!r}")
+    dt = check_dtype("tennis.load_data", dtype, integer=True)
 
     codes = np.array(
         [[CATEGORIES["cancha"].index(court), CATEGORIES["tiempo"].index(weather)]
