@@ -46,3 +46,35 @@ def test_import_loads_no_optional_dependency():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+class _FakeDevice:
+    def __init__(self, index):
+        self.id = index
+
+
+class _FakeCupy:
+    """Just enough of CuPy's surface for the device checks (no GPU needed)."""
+
+    class ndarray:  # noqa: N801 (CuPy's name)
+        def __init__(self, index):
+            self.device = _FakeDevice(index)
+
+
+def test_mixing_devices_names_both(monkeypatch):
+    monkeypatch.setattr(backend, "_cupy", _FakeCupy)
+    gpu = _FakeCupy.ndarray(0)
+    assert backend.device_of(gpu) == "cuda:0"
+    assert backend.get_array_module(gpu) is _FakeCupy
+    with pytest.raises(ValueError, match=r"expected all tensors on the same device, found cpu "
+                                         r"and cuda:0; move them with \.to\(device\) first"):
+        backend.get_array_module(np.ones(2), gpu)
+    with pytest.raises(ValueError, match="found cuda:0 and cuda:1"):
+        backend.get_array_module(gpu, _FakeCupy.ndarray(1))
+
+
+def test_unknown_device_names():
+    with pytest.raises(ValueError, match="unknown device 'tpu:0'; expected 'cpu', 'cuda' or "
+                                         "'cuda:N'"):
+        backend.to_device(np.ones(1), "tpu:0")
+    assert backend.to_device(np.ones(1), "cpu").tolist() == [1.0]
