@@ -207,3 +207,16 @@ def test_progress_output_one_line_per_epoch_when_not_a_terminal(capsys):
     model.fit(x, y, epochs=3, verbose=2)
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.strip()]
     assert sum("loss:" in ln for ln in lines) == 3 and len(lines) <= 6
+
+
+def test_evaluate_includes_regularization_penalties_before_any_fit():
+    x, y = _blobs(20)
+    plain = nr.Sequential([layers.Dense(3, activation="softmax", input_shape=(2,))])
+    reg = nr.Sequential([layers.Dense(3, activation="softmax", input_shape=(2,),
+                                      kernel_regularizer=nr.regularizers.L2(1.0))])
+    reg.set_weights(plain.get_weights())
+    for m in (plain, reg):
+        m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    penalty = float((plain.get_weights()[0] ** 2).sum())
+    assert reg.evaluate(x, y, verbose=0) == pytest.approx(
+        plain.evaluate(x, y, verbose=0) + penalty, rel=1e-5)

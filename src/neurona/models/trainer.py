@@ -40,6 +40,9 @@ class Trainer:
         self._fused = None
         self._arena_params = None
         self._compile_args = None
+        self._has_penalties = False  # regularizers anywhere in the model (set before training)
+        self._has_constraints = False
+        self._has_metrics = False
 
     # -- compile -------------------------------------------------------------------------------
 
@@ -386,6 +389,10 @@ class Trainer:
                 )
             self.optimizer.build(params)
             self._arena_params = key
+        self._scan_layers()
+
+    def _scan_layers(self) -> None:
+        """Note once whether any layer has constraints or penalties, so steps skip the walk."""
         records = self._all_weight_records()
         self._has_constraints = any(r.constraint is not None for r in records)
         self._has_penalties = any(r.regularizer is not None for r in records) or any(
@@ -448,7 +455,7 @@ class Trainer:
             self._ensure_built(probe[0])
             self._resolve_losses()
             self._resolve_metrics()
-        self._has_penalties = getattr(self, "_has_penalties", False)
+        self._scan_layers()
         verbose = _resolve_verbose(verbose)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=1, steps=data.steps)
@@ -532,7 +539,7 @@ class Trainer:
             self._ensure_built(x)
             self._resolve_losses()
             self._resolve_metrics()
-        self._has_penalties = getattr(self, "_has_penalties", False)
+        self._scan_layers()
         self._reset_metrics()
         logs = self.test_step((_tensorize(x), y, sample_weight))
         return _logs_result(logs, return_dict)
