@@ -96,3 +96,10 @@ def test_dense_random_inputs_give_a_result_or_a_clear_error(shape, dtype, units)
         return
     assert out.shape == tuple(shape[:-1]) + (units,)
     assert out.dtype == np.float32 and np.isfinite(out.data).all()
+
+
+@pytest.mark.parametrize("shape", ["abc", (3.5,), (-1,), (True,)])
+def test_input_rejects_bad_shapes(shape):
+    with pytest.raises(ValueError, match=r"Input shape must be a tuple of non-negative ints or "
+                                         r"None .* got"):
+        nr.Input(shape=shape)

@@ -220,3 +220,23 @@ def test_evaluate_includes_regularization_penalties_before_any_fit():
     penalty = float((plain.get_weights()[0] ** 2).sum())
     assert reg.evaluate(x, y, verbose=0) == pytest.approx(
         plain.evaluate(x, y, verbose=0) + penalty, rel=1e-5)
+
+
+def test_steps_per_epoch_with_arrays_and_a_generator():
+    x, y = _blobs(64)
+    seen = []
+
+    class Count(nr.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=8, steps_per_epoch=3, epochs=2, verbose=0, callbacks=[Count()])
+    assert seen == [0, 1, 2, 0, 1, 2]
+    seen.clear()
+    gen = ((x[i:i + 16], y[i:i + 16]) for i in range(0, 64, 16))  # one-shot: 4 batches
+    model.fit(gen, epochs=1, verbose=0, callbacks=[Count()])
+    assert seen == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="steps_per_epoch must be a positive integer"):
+        model.fit(x, y, steps_per_epoch=0, verbose=0)

@@ -27,9 +27,14 @@ class InputLayer(Layer):
             raise ValueError("Input needs a shape, e.g. nr.Input(shape=(10,))")
         if isinstance(shape, int):
             shape = (shape,)
+        if not isinstance(shape, (tuple, list)) or not all(
+                d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool)
+                              and d >= 0) for d in shape):
+            raise ValueError(
+                "Input shape must be a tuple of non-negative ints or None (one sample, no batch "
+                f"dimension), e.g. shape=(10,); got {shape!r}"
+            )
         shape = tuple(None if d is None else int(d) for d in shape)
-        if any(d is not None and d < 0 for d in shape):
-            raise ValueError(f"Input shape dimensions must be non-negative, got {shape}")
         super().__init__(name=name, dtype=dtype, **kwargs)
         self.shape = shape
         self.batch_size = batch_size

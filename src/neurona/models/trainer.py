@@ -331,7 +331,9 @@ class Trainer:
                 x, y = _take(x, slice(0, split)), _take(y, slice(0, split))
                 if sample_weight is not None:
                     sample_weight = sample_weight[:split]
-            train = _ArrayData(x, y, sample_weight, batch_size or 32, shuffle)
+            if steps_per_epoch is not None:
+                _check_positive_int("steps_per_epoch", steps_per_epoch)
+            train = _ArrayData(x, y, sample_weight, batch_size or 32, shuffle, steps_per_epoch)
             sample_probe = (x, y)
         self._prepare_training(sample_probe)
         if not iterable:
@@ -638,17 +640,20 @@ class _LossTracker:
 class _ArrayData:
     """Batches of in-memory arrays, reshuffled every epoch with neurona's seeded generator."""
 
-    def __init__(self, x, y, sample_weight, batch_size, shuffle):
+    def __init__(self, x, y, sample_weight, batch_size, shuffle, steps=None):
         self.x, self.y, self.sw = x, y, sample_weight
-        self.n = _num_rows(x)
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.n = _num_rows(x)
         self.steps = math.ceil(self.n / batch_size)
+        if steps is not None and steps < self.steps:  # steps_per_epoch: a shorter epoch
+            self.steps = steps
+            self.n = min(self.n, steps * batch_size)
 
     def batches(self):
         n, bs = self.n, self.batch_size
         if self.shuffle:
-            order = backend.rng().permutation(n)
+            order = backend.rng().permutation(_num_rows(self.x))
             for i in range(0, n, bs):
                 idx = order[i:i + bs]
                 yield (_tensorize(_take(self.x, idx)), _take(self.y, idx),
@@ -668,6 +673,7 @@ class _IterableData:
         self.source = source
         self.steps = steps if steps is not None else _len_or_none(source)
         self._first = None
+        self._pending = []  # batches taken by peek() from a one-shot iterator
 
     def peek(self):
         if self._first is None:
@@ -678,13 +684,10 @@ class _IterableData:
                 raise ValueError("the data iterable produced no batches") from None
             if it is self.source:  # a one-shot iterator: keep the batch we took
                 self._pending = [self._first]
-            else:
-                self._pending = []
         return self._first
 
     def batches(self, raw: bool = False):
-        pending = getattr(self, "_pending", [])
-        self._pending = []
+        pending, self._pending = self._pending, []
         count = 0
         for item in pending:
             yield item if raw else (_tensorize(item[0]), item[1], item[2])
