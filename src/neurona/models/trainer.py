@@ -171,10 +171,9 @@ class Trainer:
             return None
         layer = self._output_layer()
         act = getattr(getattr(layer, "activation", None), "__name__", None)
-        kind = type(loss).__name__
-        ok = (act == "softmax" and kind in ("CategoricalCrossentropy",
-                                            "SparseCategoricalCrossentropy")) or (
-            act == "sigmoid" and kind == "BinaryCrossentropy")
+        ok = (act == "softmax" and isinstance(loss, (losses.CategoricalCrossentropy,
+                                                     losses.SparseCategoricalCrossentropy))) or (
+            act == "sigmoid" and isinstance(loss, losses.BinaryCrossentropy))
         if not ok or not hasattr(layer, "_emit_logits"):
             return None
         if act == "softmax" and getattr(loss, "axis", -1) != -1:
@@ -590,7 +589,7 @@ class Trainer:
             self._output_shape, (list, tuple, dict)) and len(self._loss_objects) > 1 else [
             self._output_shape]
         for loss_fn, labels, shape in zip(self._loss_objects, ys, shapes, strict=True):
-            if type(loss_fn).__name__ != "SparseCategoricalCrossentropy" or labels is None:
+            if not isinstance(loss_fn, losses.SparseCategoricalCrossentropy) or labels is None:
                 continue
             if shape is None or not isinstance(shape, tuple) or not shape:
                 continue
@@ -794,7 +793,7 @@ def _match_target(loss_fn, y, y_pred):
     """Targets of shape (n,) for outputs of shape (n, 1) are reshaped, as Keras's fit does
     (the losses themselves refuse the silent broadcast)."""
     if (isinstance(y, np.ndarray) and y.ndim + 1 == y_pred.ndim and y_pred.shape[-1] == 1
-            and type(loss_fn).__name__ != "SparseCategoricalCrossentropy"):
+            and not isinstance(loss_fn, losses.SparseCategoricalCrossentropy)):
         return y.reshape(y.shape + (1,))
     return y
 
