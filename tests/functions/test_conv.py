@@ -255,7 +255,25 @@ def _case(name, spatial, inputs, transpose=False, cf=False, **kw):
                   torch and t_conv(spatial, cf=cf, **kw))
 
 
+def _relu_case(name, spatial, inputs, cf=False, **kw):
+    """An OpCase for a convolution with the fused ReLU (``activation="relu"``)."""
+    fmt = "channels_first" if cf else "channels_last"
+    op = conv2d if spatial == 2 else conv1d
+    ref, tfn = r_conv(spatial, cf, **kw), torch and t_conv(spatial, cf=cf, **kw)
+
+    def fn(*a):
+        return op(*a, data_format=fmt, activation="relu", **kw)
+
+    return OpCase(name, fn, inputs, lambda *a: np.maximum(ref(*a), 0), (C.Conv,),
+                  torch and (lambda *a: torch.relu(tfn(*a))))
+
+
 CASES = [
+    _relu_case("conv2d/fused_relu", 2, [_n(2, 5, 6, 3), _n(3, 2, 3, 4), _n(4)],
+               padding="same"),
+    _relu_case("conv2d/fused_relu_cf_stride", 2, [_n(2, 3, 6, 5), _n(3, 3, 3, 4)], cf=True,
+               stride=2),
+    _relu_case("conv1d/fused_relu_groups", 1, [_n(2, 9, 4), _n(3, 2, 6), _n(6)], groups=2),
     _case("conv2d/valid_bias", 2, [_n(2, 5, 6, 3), _n(3, 2, 3, 4), _n(4)]),
     _case("conv2d/stride2_same_odd", 2, [_n(2, 7, 6, 2), _n(3, 3, 2, 3)], stride=2,
           padding="same"),
@@ -332,8 +350,41 @@ def test_inference_saves_nothing_and_records_no_graph():
     assert y.creator is None and y.dtype == np.float32
     y = conv2d(x, w, padding="same")
     assert y.creator is not None
-    img, _, _ = y.creator.saved
+    img, _, _, out = y.creator.saved
     assert img is x.data  # the input itself is kept for the weight gradient, not a copy
+    assert out is None  # no ReLU: the output is not needed
+
+
+def test_fused_relu_keeps_its_output_and_nothing_more():
+    x = nr.from_numpy(_n(2, 6, 6, 3).astype(np.float32))
+    w = nr.from_numpy(_n(3, 3, 3, 4).astype(np.float32)).requires_grad_(True)
+    y = conv2d(x, w, padding="same", activation="relu")
+    img, _, _, out = y.creator.saved
+    assert img is x.data and out is y.data  # the pre-activation is never stored
+    assert (y.data >= 0).all() and (y.data == 0).any()
+
+
+def test_fused_relu_equals_relu_of_conv_values_and_gradients():
+    x = nr.from_numpy(_n(3, 7, 7, 2)).requires_grad_(True)
+    w = nr.from_numpy(_n(3, 3, 2, 5)).requires_grad_(True)
+    b = nr.from_numpy(_n(5)).requires_grad_(True)
+    gy = _n(3, 7, 7, 5)
+    fused = conv2d(x, w, b, padding="same", activation="relu")
+    (fused * nr.from_numpy(gy)).sum().backward()
+    grads = [t.grad.copy() for t in (x, w, b)]
+    for t in (x, w, b):
+        t.grad = None
+    plain = nr.functions.relu(conv2d(x, w, b, padding="same"))
+    (plain * nr.from_numpy(gy)).sum().backward()
+    np.testing.assert_array_equal(fused.data, plain.data)
+    for g, t in zip(grads, (x, w, b), strict=True):
+        np.testing.assert_allclose(g, t.grad, rtol=1e-12, atol=1e-12)
+
+
+def test_only_relu_can_be_fused():
+    with pytest.raises(ValueError, match=r"conv2d: activation must be None or 'relu'.*got "
+                                         r"'tanh'"):
+        conv2d(_n(1, 4, 4, 1), _n(3, 3, 1, 2), activation="tanh")
 
 
 def test_input_gradient_only_when_needed():

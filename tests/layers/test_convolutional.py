@@ -366,6 +366,17 @@ def test_default_names_and_config_match_keras():
     assert Conv2D(1, 1, padding="SAME").padding == "same"
 
 
+@pytest.mark.parametrize("layer", [Conv2D(4, 3, activation="relu"),
+                                   DepthwiseConv2D(3, activation="relu"),
+                                   Conv1D(4, 3, activation="relu", data_format="channels_first")])
+def test_relu_is_fused_into_the_convolution(layer):
+    x = np.random.default_rng(1).normal(size=(2, 6, 6, 3)[:layer._rank + 2]).astype(np.float32)
+    y = layer(nr.from_numpy(x))
+    assert y.creator.relu and (y.data >= 0).all()
+    layer.activation = nr.activations.linear  # the same kernel without the ReLU
+    np.testing.assert_array_equal(y.data, np.maximum(layer(nr.from_numpy(x)).data, 0))
+
+
 def test_emit_logits_returns_the_pre_activation():
     layer = Conv1D(3, 2, activation="softmax")
     x = np.random.default_rng(0).normal(size=(2, 5, 2)).astype(np.float32)

@@ -320,6 +320,21 @@ def _buffer(xp, tag, shape, dtype):
     return buf[:size].reshape(shape)
 
 
+_zero_arrays: dict = {}
+
+
+def _zeros(xp, shape, dtype):
+    """A read-only array of zeros, cached: ``maximum(y, zeros, out=y)`` is ReLU in place, about
+    5x faster in NumPy than ``maximum(y, 0)`` with a scalar (measured on (2000, 32) float32)."""
+    key = (shape, np.dtype(dtype), xp)
+    z = _zero_arrays.get(key)
+    if z is None:
+        if len(_zero_arrays) >= 16:
+            _zero_arrays.clear()
+        z = _zero_arrays[key] = xp.zeros(shape, dtype)
+    return z
+
+
 def _chunk(p, k_cols, itemsize):
     """Images per chunk."""
     per_image = p.response[0] * p.response[1] * k_cols * itemsize
@@ -377,10 +392,12 @@ def _grouped_weight(w, p):
     return w.reshape(kh * kw * cg, g, co // g).transpose(1, 0, 2).copy()
 
 
-def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, rows2=None, row_sums=None):
+def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None,
+               row_sums=None):
     """One pass over the image's column matrix, chunk by chunk.
 
-    With ``out2`` (M, C_resp): writes ``cols @ W (+ bias)`` into it (the convolution). With
+    With ``out2`` (M, C_resp): writes ``cols @ W (+ bias)`` into it (the convolution), made
+    non-negative with ``relu``. With
     ``rows2`` (M, C_resp): returns ``cols^T @ rows2`` (the weight gradient) as (K, C_resp), or
     (G, K/G, C_resp/G) with groups; see ``_weight_from_acc``. Otherwise returns None. With
     ``row_sums`` (C_resp,) as well, adds the column sums of ``rows2`` into it (the bias
@@ -404,6 +421,8 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, rows2=None, row_sums=N
                 xp.copyto(out.reshape(r1 - r0, g, -1), res.transpose(1, 0, 2))
             if bias is not None:
                 out += bias  # still in cache
+            if relu:
+                xp.maximum(out, _zeros(xp, out.shape, out.dtype), out=out)
         if rows2 is not None:
             rows = rows2[r0:r1]
             if row_sums is not None:
@@ -498,10 +517,15 @@ def _rows(xp, a, p, channels):
 
 
 class Conv(Function):
-    """N-D (1-D or 2-D) convolution ``y = conv(x, W) + b``; ``self.plan`` holds the geometry.
+    """N-D (1-D or 2-D) convolution ``y = conv(x, W) + b``, or ``relu(conv(x, W) + b)`` with
+    ``self.relu``; ``self.plan`` holds the geometry.
 
     x: (N, H, W, C_in) (or its 1-D / channels-first variants), W: (kh, kw, C_in/G, C_out),
     b: (C_out,) or absent. Returns (N, Ho, Wo, C_out) in the input's layout.
+
+    The fused ReLU runs on each chunk of the output while it is in cache, and the
+    pre-activation is never stored: one full pass and one output-sized array fewer than a
+    separate ReLU (whose input the graph would keep alive until backward).
     """
 
     def forward(self, x, w, b=None):
@@ -514,18 +538,21 @@ class Conv(Function):
         n = img.shape[0]
         y = xp.empty((n, p.response[0], p.response[1], p.c_resp),
                      xp.result_type(x.dtype, w.dtype))
-        _cols_pass(xp, img, p, w2, y.reshape(-1, p.c_resp), b)
+        _cols_pass(xp, img, p, w2, y.reshape(-1, p.c_resp), b, self.relu)
         needs = self.needs_grad
         if True in needs:  # recording: some input needs a gradient
-            self.save_for_backward(img if needs[1] else None, w2, w.shape)
+            self.save_for_backward(img if needs[1] else None, w2, w.shape,
+                                   y if self.relu else None)
         return _restore(y, p)
 
     def backward(self, gy):
-        img, w2, wshape = self.saved
+        img, w2, wshape, y = self.saved
         xp = self.xp
         p = self.plan
         needs = self.needs_grad
         g4 = _canonical(gy, p)
+        if y is not None:  # through the ReLU: zero where the output was clamped
+            g4 = xp.multiply(g4, y > 0, order="C")
         gy2 = _rows(xp, g4, p, p.c_resp)
         gx = gw = gb = None
         bias_grad = len(needs) == 3 and needs[2]
@@ -615,14 +642,20 @@ def _bias(op, b, c_out):
     return b
 
 
-def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_format):
+def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_format,
+          activation):
     x = _tensor(op, "x", x)
     weight = _tensor(op, "weight", weight)
+    if activation not in (None, "relu"):
+        raise ValueError(f"{op}: activation must be None or 'relu' (fused into the "
+                         f"convolution), got {activation!r}; apply other activations to the "
+                         "output")
     p = _plan(_conv_plan_cached, _conv_plan, op, spatial, x.data.shape, weight.data.shape,
               stride, padding, dilation, groups, data_format)
+    relu = activation == "relu"
     if bias is None:
-        return Conv.apply(x, weight, plan=p)
-    return Conv.apply(x, weight, _bias(op, bias, p.c_resp), plan=p)
+        return Conv.apply(x, weight, plan=p, relu=relu)
+    return Conv.apply(x, weight, _bias(op, bias, p.c_resp), plan=p, relu=relu)
 
 
 def _conv_transpose(op, spatial, x, weight, bias, stride, padding, output_padding, dilation,
@@ -637,7 +670,7 @@ def _conv_transpose(op, spatial, x, weight, bias, stride, padding, output_paddin
 
 
 def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1,
-           data_format="channels_last") -> Tensor:
+           data_format="channels_last", activation=None) -> Tensor:
     """2-D convolution (cross-correlation, as Keras and PyTorch compute it).
 
     Args:
@@ -654,6 +687,9 @@ def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1
             dimension) or ``((top, bottom), (left, right))``.
         groups: number of channel groups; divides C_in and C_out.
         data_format: ``"channels_last"`` or ``"channels_first"``.
+        activation: None, or ``"relu"`` to apply ReLU inside the convolution (the same values
+            and gradients as ``F.relu(conv2d(...))``, with one pass and one output-sized
+            array fewer; the layers use it for ``activation="relu"``).
 
     Returns:
         (N, Ho, Wo, C_out) (or (N, C_out, Ho, Wo)), ``Ho = (H + pads - (kh-1)*d - 1) // s + 1``.
@@ -663,22 +699,25 @@ def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1
         >>> y.shape
         (8, 28, 28, 32)
     """
-    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, data_format)
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, data_format,
+                 activation)
 
 
 def conv1d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1,
-           data_format="channels_last") -> Tensor:
+           data_format="channels_last", activation=None) -> Tensor:
     """1-D convolution; as :func:`conv2d` with one spatial dimension.
 
     x: (N, L, C_in) (channels_last) or (N, C_in, L); weight: (k, C_in // groups, C_out);
     bias: (C_out,). padding: ``"valid"``, ``"same"``, an int or ``(left, right)``.
+    activation: None or ``"relu"`` (fused, as in :func:`conv2d`).
     Returns (N, Lo, C_out) (or (N, C_out, Lo)).
 
     Example:
         >>> F.conv1d(nr.randn(4, 100, 3), nr.randn(5, 3, 16), stride=2).shape
         (4, 48, 16)
     """
-    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, data_format)
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, data_format,
+                 activation)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding="valid", output_padding=None,

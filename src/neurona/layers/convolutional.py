@@ -224,6 +224,13 @@ class _BaseConv(Layer):
         return self._with_channels(input_shape[0], out,
                                    None if channels is None else self._out_channels(channels))
 
+    def _fused_activation(self):
+        """``"relu"`` when the convolution can apply the activation itself (see
+        ``functions.conv.conv2d``), else None."""
+        if self.activation is activations.relu and not self._emit_logits:
+            return "relu"
+        return None
+
     def _activate(self, z):
         if self._emit_logits:  # the trainer fuses the output activation into the loss
             return z
@@ -302,9 +309,10 @@ class _Conv(_BaseConv):
         inputs = self._prepare(inputs, kernel.dtype)
         if self._causal_pad is not None:
             inputs = F.pad(inputs, self._causal_pad)
+        fused = self._fused_activation()
         z = self._fn(inputs, kernel, self.bias, self.strides, self._fn_padding,
-                     self.dilation_rate, self.groups, self.data_format)
-        return self._activate(z)
+                     self.dilation_rate, self.groups, self.data_format, fused)
+        return z if fused else self._activate(z)
 
     def get_config(self) -> dict:
         return {
@@ -549,9 +557,10 @@ class _DepthwiseConv(_BaseConv):
     def call(self, inputs):
         kernel = self.depthwise_kernel
         inputs = self._prepare(inputs, kernel.dtype)
+        fused = self._fused_activation()
         z = self._fn(inputs, F.reshape(kernel, self._grouped_shape), self.bias, self.strides,
-                     self.padding, self.dilation_rate, self._in_channels, self.data_format)
-        return self._activate(z)
+                     self.padding, self.dilation_rate, self._in_channels, self.data_format, fused)
+        return z if fused else self._activate(z)
 
     def get_config(self) -> dict:
         return {
