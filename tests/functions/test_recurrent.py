@@ -322,6 +322,21 @@ def test_only_needed_gradients_and_no_graph_in_inference():
     assert y.creator is None and not y.requires_grad
 
 
+@pytest.mark.parametrize("mask", [None, MASK])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("sequences", [False, True])
+def test_lstm_inference_equals_the_recorded_forward(mask, go_backwards, sequences):
+    # under no_grad the LSTM reuses one gate tile instead of keeping every step's gates
+    args = dict(mask=mask, go_backwards=go_backwards, return_sequences=sequences)
+    params = [_t(w, True) for w in LSTM_W]
+    h0, c0 = rng.normal(size=(B, U)), rng.normal(size=(B, U))
+    recorded = lstm(_t(X), *params, h0=h0, c0=c0, **args)
+    with nr.no_grad():
+        inferred = lstm(_t(X), *params, h0=h0, c0=c0, **args)
+    for a, b in zip(recorded, inferred, strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
 def test_long_sequence_is_fine():
     xs = rng.normal(size=(1, 2000, 2))
     k, rk, b = _w(2, 8), _w(2, 8) * 0.1, _w(8)
