@@ -887,3 +887,20 @@ def test_random_shapes_give_a_result_or_a_clear_error(loss, pred_shape, true_kin
     if y_pred.requires_grad:
         out.backward()
         assert y_pred.grad.shape == p.shape and np.isfinite(y_pred.grad).all()
+
+
+def test_a_keras_mask_on_the_predictions_leaves_masked_steps_out():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.1, 0.9, size=(2, 4, 3))
+    p /= p.sum(-1, keepdims=True)
+    labels = np.array([[0, 2, 1, 1], [2, 0, 0, 1]])
+    mask = np.array([[True, True, False, False], [True, True, True, False]])
+    y_pred = nr.tensor(p)
+    y_pred._keras_mask = mask
+    nll = -np.log(np.take_along_axis(p, labels[..., None], -1)[..., 0])
+    loss = nr.losses.SparseCategoricalCrossentropy()(labels, y_pred)
+    assert float(loss.data) == pytest.approx(nll[mask].mean(), rel=1e-12)
+    # a mask that does not match the per-step losses' shape is not applied
+    y_pred._keras_mask = mask[:, :2]
+    loss = nr.losses.SparseCategoricalCrossentropy()(labels, y_pred)
+    assert float(loss.data) == pytest.approx(nll.mean(), rel=1e-12)

@@ -850,12 +850,17 @@ class Loss:
             y_pred: predictions, a Tensor (gradients flow into it).
             sample_weight: None, a number, or one weight per sample, shape (batch,).
         """
+        # a Keras mask on the predictions (Embedding(mask_zero=True), Masking) leaves the
+        # masked time steps out of the loss and out of its mean, as in Keras
+        step_mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
         y_pred = _pred(self.name, y_pred, self.dtype)
-        if sample_weight is None:
+        if sample_weight is None and step_mask is None:
             fused = self._fused(y_true, y_pred)
             if fused is not None:
                 return fused
         losses, mask = self._losses(y_true, y_pred)
+        if step_mask is not None and tuple(step_mask.shape) == tuple(losses.shape):
+            mask = step_mask if mask is None else mask & step_mask
         return _reduce(self.name, losses, sample_weight, mask, self.reduction)
 
     def get_config(self) -> dict:

@@ -417,3 +417,62 @@ def test_compile_default_optimizer_is_rmsprop():
     model = _model()
     model.compile(loss="mse")
     assert type(model.optimizer).__name__ == "RMSprop"
+
+
+# -- Keras masks in the loss and the metrics --------------------------------------------------
+
+
+def _masked_tagger(seed=0):
+    """Embedding(mask_zero) -> LSTM(return_sequences) -> Dense softmax: a per-step classifier
+    whose padded steps (id 0) carry a mask to the loss."""
+    nr.utils.set_seed(seed)
+    model = nr.Sequential([nr.Input((6,), dtype="int64"),
+                           nr.layers.Embedding(7, 4, mask_zero=True),
+                           nr.layers.LSTM(5, return_sequences=True),
+                           nr.layers.Dense(3, activation="softmax")])
+    x = np.array([[1, 2, 3, 0, 0, 0], [4, 5, 6, 1, 2, 0], [3, 3, 0, 0, 0, 0]])
+    y = np.array([[0, 1, 2, 1, 1, 1], [2, 2, 1, 0, 0, 2], [1, 0, 2, 2, 2, 2]])
+    return model, x, y
+
+
+def _masked_reference(model, x, y):
+    """Loss and accuracy over the real steps only, from the model's probabilities."""
+    probs = model.predict(x, verbose=0).astype(np.float64)
+    real = x != 0
+    picked = np.take_along_axis(probs, y[..., None], -1)[..., 0]
+    loss = -np.log(picked[real]).mean()
+    accuracy = (probs.argmax(-1) == y)[real].mean()
+    return loss, accuracy
+
+
+def test_masked_steps_are_left_out_of_loss_and_metrics():
+    model, x, y = _masked_tagger()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    loss, accuracy = model.evaluate(x, y, verbose=0, batch_size=3)
+    ref_loss, ref_accuracy = _masked_reference(model, x, y)
+    assert loss == pytest.approx(ref_loss, rel=1e-5)
+    assert accuracy == pytest.approx(ref_accuracy, rel=1e-12)
+    # with a sample weight, each sample's real steps count with its weight
+    w = np.array([1.0, 2.0, 0.5])
+    weighted, _ = model.evaluate(x, y, sample_weight=w, verbose=0, batch_size=3)
+    probs = model.predict(x, verbose=0).astype(np.float64)
+    nll = -np.log(np.take_along_axis(probs, y[..., None], -1)[..., 0])
+    real = x != 0
+    expected = (nll * real * w[:, None]).sum() / real.sum()
+    assert weighted == pytest.approx(expected, rel=1e-5)
+
+
+def test_masked_training_step_matches_the_masked_loss_gradient():
+    # fit's fused softmax + cross-entropy must give way to the masked loss: the padded
+    # steps' targets change nothing
+    model, x, y = _masked_tagger(seed=1)
+    model.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    other, _, _ = _masked_tagger(seed=1)
+    other.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    y_other = np.where(x != 0, y, (y + 1) % 3)  # different labels on padded steps only
+    first = model.train_on_batch(x, y)
+    second = other.train_on_batch(x, y_other)
+    assert first == pytest.approx(second, rel=1e-6)
+    for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

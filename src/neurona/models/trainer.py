@@ -287,7 +287,10 @@ class Trainer:
                 for penalty in self.losses:
                     loss = loss + penalty
             # metrics read probabilities; without metrics the softmax would be wasted work
-            y_pred = _activate(act, logits.data) if self._has_metrics else None
+            y_pred = None
+            if self._has_metrics:
+                y_pred = Tensor._make(_activate(act, logits.data), None)
+                y_pred._keras_mask = logits._keras_mask
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -324,9 +327,10 @@ class Trainer:
         preds = self._per_output(y_pred)
         for group, yt, yp in zip(self._metric_objects, ys, preds, strict=True):
             if group:
+                weight = _masked_weight(sample_weight, yp)
                 yp = yp.data if isinstance(yp, Tensor) else yp
                 for m in group:
-                    m.update_state(yt, yp, sample_weight=sample_weight)
+                    m.update_state(yt, yp, sample_weight=weight)
         return {m.name: _to_float(m.result()) for m in self.metrics}
 
     # -- fit -------------------------------------------------------------------------------------
@@ -887,6 +891,18 @@ def _match_target(loss_fn, y, y_pred):
             and not isinstance(loss_fn, losses.SparseCategoricalCrossentropy)):
         return y.reshape(y.shape + (1,))
     return y
+
+
+def _masked_weight(sample_weight, y_pred):
+    """The metrics' sample weight: with a Keras mask on the predictions (batch, time), one
+    weight per time step, 0 where masked (times the sample's weight), as in Keras."""
+    mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
+    if mask is None:
+        return sample_weight
+    w = backend.to_numpy(mask).astype(np.float64)
+    if sample_weight is not None:
+        w *= np.asarray(sample_weight, np.float64).reshape((-1,) + (1,) * (w.ndim - 1))
+    return w
 
 
 def _activate(act, logits):
