@@ -42,6 +42,9 @@ IMG_VIEW = _distinct(2, 6, 12, 2, seed=5)[:, :, ::2]  # non-contiguous (2, 6, 6,
 SEQ = _distinct(2, 9, 3, seed=6)
 SEQ_8 = _distinct(2, 8, 3, seed=7)
 SEQ_CF = _distinct(2, 3, 9, seed=8)
+IMG_11 = _distinct(2, 11, 11, 2, seed=9)
+IMG_11_CF = _distinct(2, 2, 11, 9, seed=10)
+SEQ_11_CF = _distinct(2, 3, 11, seed=11)
 SMALL = rng.normal(size=(2, 3, 4, 2))
 SMALL_CF = rng.normal(size=(2, 2, 3, 4))
 VOL = rng.normal(size=(2, 3, 2, 4, 3))
@@ -145,6 +148,16 @@ MAX = [
            torch and (lambda t: TF.max_pool2d(t, 2))),
     OpCase("max_pool2d/non_contiguous", lambda x: P.max_pool2d(x, 2), [IMG_VIEW],
            lambda x: np_pool(x, 2), (P.MaxPool,), torch and _max2d(2)),
+    OpCase("max_pool2d/tiles_crop_11_to_5", lambda x: P.max_pool2d(x, 2), [IMG_11],
+           lambda x: np_pool(x, 2), (P.MaxPool,), torch and _max2d(2)),
+    OpCase("max_pool2d/tiles_channels_first_same",
+           lambda x: P.max_pool2d(x, (2, 3), padding="same", data_format="channels_first"),
+           [IMG_11_CF], lambda x: np_pool(x, (2, 3), None, "same", "channels_first"),
+           (P.MaxPool,), torch and (lambda t: TF.max_pool2d(t, (2, 3), ceil_mode=True))),
+    OpCase("max_pool1d/tiles_channels_first_same",
+           lambda x: P.max_pool1d(x, 3, padding="same", data_format="channels_first"),
+           [SEQ_11_CF], lambda x: np_pool(x, 3, None, "same", "channels_first"), (P.MaxPool,),
+           torch and (lambda t: TF.max_pool1d(t, 3, ceil_mode=True))),
     OpCase("max_pool1d/2", lambda x: P.max_pool1d(x, 2), [SEQ], lambda x: np_pool(x, 2),
            (P.MaxPool,), torch and _cl1d(lambda t: TF.max_pool1d(t, 2))),
     OpCase("max_pool1d/same", lambda x: P.max_pool1d(x, 3, 2, "same"), [SEQ_8],
@@ -286,6 +299,125 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_as_torch(args):
     np.testing.assert_allclose(t.grad, tx.grad.numpy(), atol=1e-12)
     # each window's gradient went to one position only
     assert np.count_nonzero(t.grad) <= y.size
+
+
+def _torch_max_pool(x, w, nd, pool, strides, padding, data_format):
+    """Forward and input gradient of PyTorch's max pooling, for geometries it shares with
+    TensorFlow's rule (TensorFlow's 'same' puts the extra padding at the end: ceil_mode)."""
+    tx = torch.from_numpy(x).requires_grad_()
+    t = tx if data_format == "channels_first" else tx.movedim(-1, 1)
+    fn = TF.max_pool2d if nd == 2 else TF.max_pool1d
+    if padding == "same":
+        sizes = x.shape[2:] if data_format == "channels_first" else x.shape[1:-1]
+        pads = [max((-(-n // s) - 1) * s + k - n, 0)
+                for n, k, s in zip(sizes, pool, strides, strict=True)]
+        assert all(p % 2 == 0 or s == k for p, k, s in zip(pads, pool, strides, strict=True))
+        ty = fn(t, pool, strides, [p // 2 for p in pads], ceil_mode=True)
+    else:
+        ty = fn(t, pool, strides)
+    ty = ty if data_format == "channels_first" else ty.movedim(1, -1)
+    (ty * torch.from_numpy(w)).sum().backward()
+    return ty.detach().numpy(), tx.grad.numpy()
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("shape, nd, pool, padding, data_format", [
+    ((3, 11, 11, 4), 2, (2, 2), "valid", "channels_last"),    # crops 11 -> 10
+    ((3, 4, 11, 11), 2, (2, 2), "valid", "channels_first"),
+    ((3, 9, 7, 4), 2, (2, 2), "same", "channels_last"),       # pads 9 -> 10, 7 -> 8
+    ((3, 4, 13, 8), 2, (3, 3), "same", "channels_first"),  # pads 13 -> 15, 8 -> 9
+    ((3, 11, 5), 1, (2,), "valid", "channels_last"),
+    ((3, 5, 11), 1, (4,), "same", "channels_first"),
+])
+@pytest.mark.parametrize("values", ["after_relu", "all_equal"])
+def test_tiled_windows_send_tied_gradients_to_the_first_maximum_as_torch(
+        shape, nd, pool, padding, data_format, values):
+    r = np.random.default_rng(3)
+    x = np.maximum(r.normal(size=shape), 0.0) if values == "after_relu" else np.ones(shape)
+    t = nr.tensor(x, requires_grad=True)
+    y = (P.max_pool2d if nd == 2 else P.max_pool1d)(t, pool, None, padding, data_format)
+    w = r.normal(size=y.shape)
+    (y * nr.tensor(w)).sum().backward()
+    ty, tgrad = _torch_max_pool(x, w, nd, pool, pool, padding, data_format)
+    np.testing.assert_array_equal(y.data, ty)
+    np.testing.assert_array_equal(t.grad, tgrad)
+    assert np.count_nonzero(t.grad) == np.count_nonzero(w)  # one position per window
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@settings(max_examples=40, deadline=None)
+@given(size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       pool=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       strides=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       data_format=st.sampled_from(["channels_last", "channels_first"]),
+       seed=st.integers(0, 2**16))
+def test_tied_gradients_match_torch_for_random_geometries(size, pool, strides, data_format,
+                                                           seed):
+    if any(k > n for k, n in zip(pool, size, strict=True)):
+        return
+    shape = (2, *size, 3) if data_format == "channels_last" else (2, 3, *size)
+    r = np.random.default_rng(seed)
+    x = r.integers(0, 3, size=shape).astype(np.float64)  # many ties
+    t = nr.tensor(x, requires_grad=True)
+    y = P.max_pool2d(t, pool, strides, "valid", data_format)
+    w = r.normal(size=y.shape)
+    (y * nr.tensor(w)).sum().backward()
+    ty, tgrad = _torch_max_pool(x, w, 2, pool, strides, "valid", data_format)
+    np.testing.assert_array_equal(y.data, ty)
+    np.testing.assert_allclose(t.grad, tgrad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+def test_windows_of_more_than_256_positions_use_a_wider_index():
+    x = np.zeros((2, 17, 17, 3))
+    x[0, 16, 16, 0] = 1.0  # the last of 289 positions
+    x[1, 5, 9, 1] = x[1, 9, 5, 1] = 2.0
+    t = nr.tensor(x, requires_grad=True)
+    y = P.max_pool2d(t, 17)
+    assert y.creator.saved[0].dtype == np.intp
+    w = np.arange(1.0, 7.0).reshape(y.shape)
+    (y * nr.tensor(w)).sum().backward()
+    _, tgrad = _torch_max_pool(x, w, 2, (17, 17), (17, 17), "valid", "channels_last")
+    np.testing.assert_array_equal(t.grad, tgrad)
+
+
+@pytest.mark.parametrize("fn, shape, saved", [
+    (lambda t: P.max_pool2d(t, 2), (4, 26, 26, 8), (4, 13, 13, 8)),
+    (lambda t: P.max_pool2d(t, 2), (4, 11, 11, 8), (4, 5, 5, 8)),
+    (lambda t: P.max_pool2d(t, 3, 2, "same", "channels_first"), (4, 8, 9, 9), (4, 8, 5, 5)),
+    (lambda t: P.max_pool1d(t, 1, 2), (4, 9, 8), None),
+])
+def test_max_pool_saves_only_a_small_index_of_the_maximum(fn, shape, saved):
+    x = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    y = fn(nr.tensor(x, requires_grad=True))
+    arrays = y.creator.saved
+    if saved is None:  # one position per window: nothing to remember
+        assert arrays == ()
+        return
+    assert len(arrays) == 1
+    assert arrays[0].shape == saved and arrays[0].dtype == np.uint8
+    assert arrays[0].nbytes * 4 == y.data.nbytes
+
+
+@pytest.mark.skipif(torch is None, reason="torch is not installed")
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_max_pool_nan_windows_give_nan_and_their_gradient_to_the_last_nan_as_torch(
+        data_format):
+    x = np.random.default_rng(4).normal(size=(2, 6, 6, 3))
+    x[0, 0, 1, 0] = np.nan              # one NaN in a window
+    x[0, 2, 2, 1] = x[0, 3, 2, 1] = np.nan  # two: the later one takes the gradient
+    x[1, 4:, 4:, 2] = np.nan            # a window of NaNs
+    x[1, 1, 1, 0] = np.inf
+    if data_format == "channels_first":
+        x = np.ascontiguousarray(np.moveaxis(x, -1, 1))
+    t = nr.tensor(x, requires_grad=True)
+    y = P.max_pool2d(t, 2, data_format=data_format)
+    w = np.random.default_rng(5).normal(size=y.shape)
+    (y * nr.tensor(w)).sum().backward()
+    ty, tgrad = _torch_max_pool(x, w, 2, (2, 2), (2, 2), "valid", data_format)
+    np.testing.assert_array_equal(y.data, ty)  # NaN where torch has NaN
+    assert np.isnan(y.data).sum() == 3
+    np.testing.assert_array_equal(t.grad, tgrad)
 
 
 def test_max_pool_same_never_picks_the_padding():

@@ -12,15 +12,22 @@ Pooling loops over the positions inside a window (4 for 2x2), never over windows
 position of every window is gathered at once with one strided copy, and the gathered arrays are
 combined with contiguous elementwise calls, which NumPy runs several times faster than the same
 calls on strided views. In channels-last layouts the copies move whole channel vectors as one
-opaque item (about 3x faster than moving their floats). Max pool keeps the gathered arrays for
-its backward only when a gradient is needed; the gradient of each window goes to one position,
-the first maximum in row-major order, as PyTorch.
+opaque item (about 3x faster than moving their floats). When a gradient is needed, max pool
+records, while it takes the maximum, the position of each window's first maximum in row-major
+order (PyTorch's rule for ties), one byte per output: its only saved array. The gradient of
+each window goes to that position.
 
-Measured on the Keras MNIST convnet's pool (2x2, stride 2, (128, 26, 26, 32) float32,
-channels-last, one thread, median CPU ms on a shared 2-core machine): max pool forward 2.9
-(PyTorch 2.13 ``max_pool2d`` 1.9), forward + backward 6.8 (PyTorch 4.1); average pool 2.5 and
-4.1 (PyTorch 1.4 and 3.2). The separable alternative, one strided pass per spatial axis,
-measured 11 ms for max pool forward + backward.
+Measured on the Keras MNIST convnet's pool (2x2, stride 2, (128, 26, 26, 32) float32 after a
+ReLU, channels-last, one thread, median CPU ms on a shared 2-core machine): max pool forward
+1.6 (2.2 with the position record), forward + backward 5.0, saving 0.66 MiB; PyTorch 2.13
+``max_pool2d`` in ``channels_last`` memory format 1.5 and 3.5, on contiguous NCHW tensors 14.3
+and 15.9. Keeping every gathered position for backward instead measured 5.7 ms and saved
+13.2 MiB; in the convnet's whole training step (``benchmarks/bench_vision.py``) that cost
+about 9 ms of 66 (3,900 more fresh-page faults per step) and 6 MiB of peak memory. Taking
+the maximum and the position on strided views of the windows (the input reshaped to (128, 13,
+2, 13, 2, 32), no copies) measured 7.5 ms for the forward alone. Average pool 2.5 and 4.1
+(PyTorch 1.4 and 3.2). The separable alternative, one strided pass per spatial axis, measured
+11 ms for max pool forward + backward.
 """
 
 from __future__ import annotations
@@ -204,12 +211,20 @@ def _blocks(xp, a, last_axis):
     return a.reshape(lead + (math.prod(tail),)).view(item).reshape(lead)
 
 
-def _gather(src, blocks, index):
-    """``src[index]`` as a new contiguous array (always a copy: callers write into it)."""
+def _gather(src, blocks, index, out=None):
+    """``src[index]`` as a new contiguous array (always a copy: callers write into it), or
+    copied into ``out`` (a contiguous array of that shape) and returned."""
     if blocks is None:
-        return src[index].copy()
-    part = blocks[index].copy()
-    return part.view(src.dtype).reshape(part.shape + src.shape[len(index):])
+        if out is None:
+            return src[index].copy()
+        out[...] = src[index]
+        return out
+    if out is None:
+        part = blocks[index].copy()
+        return part.view(src.dtype).reshape(part.shape + src.shape[len(index):])
+    lead = out.shape[:len(index)]
+    out.reshape(lead + (-1,)).view(blocks.dtype).reshape(lead)[...] = blocks[index]
+    return out
 
 
 def _scatter(xp, dst, blocks, index, g) -> None:
@@ -221,16 +236,26 @@ def _scatter(xp, dst, blocks, index, g) -> None:
     blocks[index] = g.view(blocks.dtype).reshape(g.shape[:len(index)])
 
 
+def _index_dtype(positions: int):
+    """The smallest integer dtype for a position inside a window of ``positions`` elements."""
+    return np.uint8 if positions <= 256 else np.intp
+
+
 class MaxPool(Function):
     """Max pooling over ``axes`` (any number of them).
 
     Each position inside the windows is gathered once into a contiguous array (one strided
-    copy); the maximum is then a chain of contiguous ``maximum`` calls, several times faster in
-    NumPy than the same calls on strided views. Backward reuses the gathered arrays (kept only
-    when a gradient is needed): going through the window positions in row-major order, the
-    first position equal to the maximum takes the window's gradient (boolean masks track which
-    windows are served already), so exactly one position per window receives it, as in
-    PyTorch.
+    copy); the maximum is a chain of contiguous ``maximum`` calls, several times faster in NumPy
+    than the same calls on strided views of the windows. When a gradient is needed, the same
+    pass keeps, per window, the index of its first maximum in row-major order (PyTorch's rule
+    for ties, common after a ReLU): a later position takes over only when it is strictly
+    greater. Only that index is saved (one byte per output for windows of up to 256 positions,
+    instead of a copy of every position). Backward sends the gradient of each window to that
+    position: one masked copy of ``gy`` per window position, scattered (or added, where windows
+    overlap) into the input gradient.
+
+    NaN: the output is NaN where a window holds one, and the window's gradient goes to its last
+    NaN, as PyTorch's CPU kernels.
     """
 
     def forward(self, x):
@@ -240,23 +265,42 @@ class MaxPool(Function):
         self.padded_shape = src.shape
         blocks = _blocks(xp, src, self.axes[-1])
         indices = _offsets(src.ndim, self.axes, self.pool, self.strides, self.outs)
-        parts = [_gather(src, blocks, index) for index in indices[:2]]
-        if len(parts) == 1:
-            y = parts[0].copy() if keep else parts[0]
-        else:
-            y = xp.maximum(parts[0], parts[1])
-        for index in indices[2:]:
-            part = _gather(src, blocks, index)
+        keep = keep and len(indices) > 1  # one position per window: gy is the gradient
+        y = _gather(src, blocks, indices[0])
+        dtype = _index_dtype(len(indices))
+        first = part = later = None
+        for p, index in enumerate(indices[1:], 1):
+            part = _gather(src, blocks, index, part)  # one buffer for every position
             if keep:
-                parts.append(part)
+                # positions come in increasing order, so the index of the latest strictly
+                # greater position is also the largest: a maximum keeps it
+                # a fresh buffer at p = 1 (it becomes ``first``) and p = 2, reused after
+                later = xp.greater(part, y, out=later if p > 2 else None)
+                step = later.view(dtype) if dtype == np.uint8 else later.astype(dtype)
+                if first is None:
+                    first = step
+                else:
+                    step *= p
+                    xp.maximum(first, step, out=first)
             xp.maximum(y, part, out=y)
         if keep:
-            self.save_for_backward(y, *parts)
+            if y.dtype.kind == "f" and y.size and xp.isnan(y.min()):
+                self._last_nan(src, blocks, indices, first)
+            self.save_for_backward(first)
         return y
+
+    def _last_nan(self, src, blocks, indices, first) -> None:
+        """Point ``first`` at the last NaN of every window holding one. A NaN never wins a
+        ``greater``, so ``first`` is at or before the window's first NaN there, and a maximum
+        with the NaN positions moves it to the last one."""
+        xp = self.xp
+        for p, index in enumerate(indices):
+            nan = xp.isnan(_gather(src, blocks, index)).astype(first.dtype)
+            nan *= p
+            xp.maximum(first, nan, out=first)
 
     def backward(self, gy):
         xp = self.xp
-        y, *parts = self.saved
         shape = self.padded_shape
         overlap = any(s < k for k, s in zip(self.pool, self.strides, strict=True))
         # windows that tile the (padded) input exactly write every position once: no zero fill
@@ -265,19 +309,15 @@ class MaxPool(Function):
         gx = xp.empty(shape, gy.dtype) if covering else xp.zeros(shape, gy.dtype)
         blocks = None if overlap else _blocks(xp, gx, self.axes[-1])
         indices = _offsets(len(shape), self.axes, self.pool, self.strides, self.outs)
-        last = len(parts) - 1
-        taken = None  # windows whose maximum was found at an earlier position
-        for i, (index, part) in enumerate(zip(indices, parts, strict=True)):
-            if i == last:
-                g = gy if taken is None else gy * xp.logical_not(taken)
-            else:
-                hit = xp.equal(part, y)
-                if taken is None:
-                    g = gy * hit
-                    taken = hit
-                else:
-                    g = gy * xp.greater(hit, taken)  # a hit, and the first one
-                    taken |= hit
+        if len(indices) == 1:
+            g = gy
+        else:
+            (first,) = self.saved
+            g = xp.empty_like(gy)
+            mask = xp.empty(gy.shape, np.bool_)
+        for p, index in enumerate(indices):
+            if g is not gy:
+                xp.multiply(gy, xp.equal(first, p, out=mask), out=g)
             if overlap:
                 gx[index] += g
             else:
