@@ -568,3 +568,17 @@ def test_bias_gradient_without_weight_gradient():
     y.sum().backward()
     np.testing.assert_allclose(bt.grad, np.full(4, y.shape[0] * y.shape[1] * y.shape[2]),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("needs", ["bias", "input"])
+def test_fused_relu_gradients_when_the_kernel_is_frozen(needs):
+    x = nr.from_numpy(_n(2, 6, 5, 3)).requires_grad_(needs == "input")
+    w = nr.from_numpy(_n(3, 3, 3, 4))
+    b = nr.from_numpy(_n(4)).requires_grad_(needs == "bias")
+    gy = nr.from_numpy(_n(2, 6, 5, 4))
+    (conv2d(x, w, b, padding="same", activation="relu") * gy).sum().backward()
+    fused = (x.grad if needs == "input" else b.grad).copy()
+    x.grad = b.grad = None
+    (nr.functions.relu(conv2d(x, w, b, padding="same")) * gy).sum().backward()
+    np.testing.assert_allclose(fused, x.grad if needs == "input" else b.grad, rtol=1e-12,
+                               atol=1e-12)

@@ -392,8 +392,17 @@ def _grouped_weight(w, p):
     return w.reshape(kh * kw * cg, g, co // g).transpose(1, 0, 2).copy()
 
 
+def _gated(xp, rows, gate):
+    """``rows`` where ``gate > 0``, else 0 (the gradient through a ReLU whose output is
+    ``gate``), in a scratch buffer: one chunk at a time, so no full-size masked gradient."""
+    if gate is None:
+        return rows
+    out = _buffer(xp, "gated", rows.shape, rows.dtype)
+    return xp.multiply(rows, gate > 0, out=out)
+
+
 def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None,
-               row_sums=None):
+               row_sums=None, gate=None):
     """One pass over the image's column matrix, chunk by chunk.
 
     With ``out2`` (M, C_resp): writes ``cols @ W (+ bias)`` into it (the convolution), made
@@ -401,7 +410,8 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None
     ``rows2`` (M, C_resp): returns ``cols^T @ rows2`` (the weight gradient) as (K, C_resp), or
     (G, K/G, C_resp/G) with groups; see ``_weight_from_acc``. Otherwise returns None. With
     ``row_sums`` (C_resp,) as well, adds the column sums of ``rows2`` into it (the bias
-    gradient), each chunk while it is in cache."""
+    gradient), each chunk while it is in cache. With ``gate`` (M, C_resp), the fused ReLU's
+    output, ``rows2`` is the gradient above the ReLU and is masked chunk by chunk."""
     n = img.shape[0]
     g = p.groups
     hw = p.response[0] * p.response[1]
@@ -424,7 +434,7 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None
             if relu:
                 xp.maximum(out, _zeros(xp, out.shape, out.dtype), out=out)
         if rows2 is not None:
-            rows = rows2[r0:r1]
+            rows = _gated(xp, rows2[r0:r1], None if gate is None else gate[r0:r1])
             if row_sums is not None:
                 row_sums += _sum_rows(xp, rows)
             if g > 1:
@@ -454,10 +464,10 @@ def _weight_from_acc(acc, p, wshape):
     return acc.reshape(g, kh, kw, cg, co // g).transpose(1, 2, 3, 0, 4).reshape(wshape)
 
 
-def _col2im_pass(xp, rows2, w2, p, n, dtype):
+def _col2im_pass(xp, rows2, w2, p, n, dtype, gate=None):
     """The canvas gradient of ``cols @ W`` from the response rows' gradient (M, C_resp):
     ``rows @ W^T`` per chunk, scattered back onto a zeroed canvas (N, Hc, Wc, C_img) by
-    ``kh*kw`` strided additions."""
+    ``kh*kw`` strided additions. ``gate``: as in ``_cols_pass``."""
     (ho, wo), (kh, kw), (sh, sw), (dh, dw) = p.response, p.k, p.s, p.d
     g = p.groups
     c = p.c_img
@@ -478,6 +488,8 @@ def _col2im_pass(xp, rows2, w2, p, n, dtype):
         s1 = min(n, s0 + step)
         m = (s1 - s0) * hw
         rows = rows2[s0 * hw:s1 * hw]
+        if gate is not None:
+            rows = _gated(xp, rows, gate[s0 * hw:s1 * hw])
         target = canvas[s0:s1]
         if g == 1:
             gcols = xp.matmul(rows, wb, out=_buffer(xp, "gcols", (kh * kw, m, c), dtype))
@@ -551,22 +563,23 @@ class Conv(Function):
         p = self.plan
         needs = self.needs_grad
         g4 = _canonical(gy, p)
-        if y is not None:  # through the ReLU: zero where the output was clamped
-            g4 = xp.multiply(g4, y > 0, order="C")
         gy2 = _rows(xp, g4, p, p.c_resp)
+        # through the fused ReLU: the passes below zero gy2 where the output was clamped
+        gate = None if y is None else y.reshape(-1, p.c_resp)
         gx = gw = gb = None
         bias_grad = len(needs) == 3 and needs[2]
         if needs[1]:
             if bias_grad:
                 gb = xp.zeros(p.c_resp, gy2.dtype)
-            gw = _weight_from_acc(_cols_pass(xp, img, p, rows2=gy2, row_sums=gb), p, wshape)
+            acc = _cols_pass(xp, img, p, rows2=gy2, row_sums=gb, gate=gate)
+            gw = _weight_from_acc(acc, p, wshape)
             if p.spatial == 1:
                 gw = gw[0]
         if needs[0]:
-            canvas = _col2im_pass(xp, gy2, w2, p, g4.shape[0], gy.dtype)
+            canvas = _col2im_pass(xp, gy2, w2, p, g4.shape[0], gy.dtype, gate)
             gx = _restore(_crop(canvas, p), p)
         if bias_grad and gb is None:
-            gb = _sum_rows(xp, gy2)
+            gb = _sum_rows(xp, gy2 if gate is None else gy2 * (gate > 0))
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
 
