@@ -310,6 +310,18 @@ def test_float32_stays_float32_with_gradients():
     assert y.dtype == h.dtype == np.float32
 
 
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_float32_stays_float32_with_gradients(reset_after):
+    weights = GRU_W if reset_after else GRU_W_BEFORE
+    x = nr.tensor(X.astype(np.float32), requires_grad=True)
+    params = [nr.tensor(w.astype(np.float32), requires_grad=True) for w in weights]
+    h0 = nr.tensor(H0.astype(np.float32), requires_grad=True)
+    y, h = gru(x, *params, h0=h0, mask=MASK, reset_after=reset_after)
+    assert y.dtype == h.dtype == np.float32
+    (y.sum() + h.sum()).backward()
+    assert all(t.grad.dtype == np.float32 for t in (x, h0, *params))
+
+
 def test_only_needed_gradients_and_no_graph_in_inference():
     k, rk, b = RNN_W
     x = _t(X)
@@ -335,6 +347,41 @@ def test_lstm_inference_equals_the_recorded_forward(mask, go_backwards, sequence
         inferred = lstm(_t(X), *params, h0=h0, c0=c0, **args)
     for a, b in zip(recorded, inferred, strict=True):
         np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("mask", [None, MASK])
+@pytest.mark.parametrize("go_backwards", [False, True])
+@pytest.mark.parametrize("sequences", [False, True])
+def test_gru_inference_equals_the_recorded_forward(reset_after, mask, go_backwards, sequences):
+    # under no_grad the GRU reuses one gate tile instead of keeping every step's gates
+    args = dict(mask=mask, reset_after=reset_after, go_backwards=go_backwards,
+                return_sequences=sequences)
+    params = [_t(w, True) for w in (GRU_W if reset_after else GRU_W_BEFORE)]
+    h0 = rng.normal(size=(B, U))
+    recorded = gru(_t(X), *params, h0=h0, **args)
+    with nr.no_grad():
+        inferred = gru(_t(X), *params, h0=h0, **args)
+    for a, b in zip(recorded, inferred, strict=True):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize(("bias", "which"), [(True, i) for i in range(5)] +
+                         [(False, i) for i in (0, 1, 2, 4)])
+def test_gru_single_gradients_equal_the_full_ones(reset_after, bias, which):
+    # backward computes only the gradients asked for, each from its own GEMM
+    k, rk, b = GRU_W if reset_after else GRU_W_BEFORE
+    h0 = rng.normal(size=(B, U))
+    full = [_t(a, True) for a in (X, k, rk, b, h0)]
+    one = [_t(a, i == which) for i, a in enumerate((X, k, rk, b, h0))]
+    gy = rng.normal(size=(B, T, U))
+    for ts in (full, one):
+        y, h = gru(ts[0], ts[1], ts[2], ts[3] if bias else None, h0=ts[4], mask=MASK,
+                   reset_after=reset_after)
+        (y * gy).sum().backward()
+    assert all(t.grad is None for i, t in enumerate(one) if i != which)
+    np.testing.assert_allclose(one[which].grad, full[which].grad, rtol=1e-12, atol=1e-14)
 
 
 def test_long_sequence_is_fine():
