@@ -10,6 +10,7 @@ from neurona.functions import attention as A
 from neurona.functions.attention import (
     causal_mask,
     embedding,
+    multi_head_attention,
     padding_mask,
     scaled_dot_product_attention,
 )
@@ -82,6 +83,76 @@ CASES = [
     _sdpa_case("1d_key_mask", Q, K, V, mask=np.array([True, False, True, True, False])),
 ]
 
+# heads in the feature axis: 2 heads, query/key heads of 4, value heads of 3
+QM = rng.normal(size=(2, 3, 8))
+KM = rng.normal(size=(2, 5, 8))
+VM = rng.normal(size=(2, 5, 6))
+QKV = rng.normal(size=(2, 4, 2 * (2 * 3 + 2)))   # packed: 2 heads, key_dim 3, value heads of 2
+HEADMASK = rng.random((2, 2, 3, 5)) > 0.3
+HEADMASK[..., 0] = True
+
+
+def _heads(a, h):
+    """(B, L, h * d) -> (B, h, L, d)"""
+    b, n, c = a.shape
+    return a.reshape(b, n, h, c // h).swapaxes(1, 2)
+
+
+def _merge(a):
+    """(B, h, L, d) -> (B, L, h * d)"""
+    b, h, n, d = a.shape
+    return a.swapaxes(1, 2).reshape(b, n, h * d)
+
+
+def _unpack(x, h, dk):
+    return x[..., :h * dk], x[..., h * dk:2 * h * dk], x[..., 2 * h * dk:]
+
+
+def _ref_mha(q, k, v, h, mask=None, causal=False, scale=None):
+    return _merge(_ref_sdpa(_heads(q, h), _heads(k, h), _heads(v, h), mask, causal, scale))
+
+
+def _torch_mha(q, k, v, h, mask=None, causal=False, scale=None):
+    if causal:
+        c = np.tri(q.shape[1], k.shape[1], dtype=bool)
+        mask = c if mask is None else mask & c
+    return _merge(tF.scaled_dot_product_attention(_heads(q, h), _heads(k, h), _heads(v, h),
+                                                  attn_mask=_t_mask(mask), scale=scale))
+
+
+def _mha_case(name, mask=None, causal=False, scale=None):
+    return OpCase(
+        f"multi_head_attention/{name}",
+        lambda a, b, c: multi_head_attention(a, b, c, num_heads=2, mask=mask, is_causal=causal,
+                                             scale=scale),
+        [QM, KM, VM],
+        lambda a, b, c: _ref_mha(a, b, c, 2, mask, causal, scale),
+        (A.MultiHeadSDPA,),
+        lambda a, b, c: _torch_mha(a, b, c, 2, mask, causal, scale),
+    )
+
+
+def _packed_case(name, mask=None, causal=False):
+    return OpCase(
+        f"multi_head_attention/packed_{name}",
+        lambda x: multi_head_attention(x, num_heads=2, key_dim=3, mask=mask, is_causal=causal),
+        [QKV],
+        lambda x: _ref_mha(*_unpack(x, 2, 3), 2, mask, causal),
+        (A.MultiHeadSDPA,),
+        lambda x: _torch_mha(*_unpack(x, 2, 3), 2, mask, causal),
+    )
+
+
+CASES += [
+    _mha_case("plain"),
+    _mha_case("batch_mask", mask=MASK[:, None]),
+    _mha_case("head_mask_scale", mask=HEADMASK, scale=0.3),
+    _mha_case("causal_key_mask", mask=KEYMASK[:, None], causal=True),
+    _packed_case("plain"),
+    _packed_case("causal", causal=True),
+    _packed_case("mask", mask=rng.random((2, 1, 4, 4)) > 0.2),
+]
+
 test_forward, test_gradcheck, test_matches_torch = op_tests(CASES)
 
 
@@ -144,6 +215,61 @@ def test_dropout_gradcheck_with_a_fixed_generator():
     assert nr.testing.gradcheck(fn, ts, eps=1e-6, atol=1e-5, rtol=1e-3)
 
 
+def _mha_run(*arrays, grad_out, **kw):
+    """Outputs, weights and input gradients of one forward and backward."""
+    ts = [nr.tensor(a, requires_grad=True) for a in arrays]
+    y, w = multi_head_attention(*ts, return_weights=True, **kw)
+    ((y * nr.tensor(grad_out)).sum() + (w * w).sum()).backward()
+    return [y.data, w.data] + [t.grad for t in ts]
+
+
+def test_multi_head_attention_packed_equals_separate_inputs():
+    r = np.random.default_rng(5)
+    x = r.normal(size=(3, 4, 2 * (3 + 3 + 2)))
+    mask = r.random((3, 1, 4, 4)) > 0.3
+    mask[1] = False  # a fully masked sample: zero output, finite gradients
+    kw = dict(num_heads=2, key_dim=3, mask=mask, dropout=0.4, training=True,
+              grad_out=r.normal(size=(3, 4, 4)))
+    packed = _mha_run(x, rng=np.random.default_rng(0), **kw)
+    separate = _mha_run(*_unpack(x, 2, 3), rng=np.random.default_rng(0), **kw)
+    np.testing.assert_array_equal(packed[0], separate[0])
+    np.testing.assert_array_equal(packed[1], separate[1])
+    np.testing.assert_array_equal(packed[2], np.concatenate(separate[2:], axis=-1))
+    assert not packed[0][1].any() and np.isfinite(packed[2]).all()
+
+
+def test_multi_head_attention_matches_per_head_sdpa_with_dropout_and_weights():
+    r = np.random.default_rng(2)
+    x = r.normal(size=(2, 5, 2 * (4 + 4 + 3)))
+    y, w = multi_head_attention(x, num_heads=2, key_dim=4, dropout=0.3, training=True,
+                                return_weights=True, rng=np.random.default_rng(7))
+    q, k, v = (_heads(a, 2) for a in _unpack(x, 2, 4))
+    ry, rw = scaled_dot_product_attention(q, k, v, dropout=0.3, training=True,
+                                          return_weights=True, rng=np.random.default_rng(7))
+    np.testing.assert_allclose(y.data, _merge(ry.data), rtol=1e-12)
+    np.testing.assert_allclose(w.data, rw.data, rtol=1e-12)
+    f32 = multi_head_attention(nr.tensor(x.astype(np.float32), requires_grad=True),
+                               num_heads=2, key_dim=4)
+    assert f32.dtype == np.float32
+
+
+def test_multi_head_attention_without_training_saves_nothing_and_needs_only_some_grads():
+    q = nr.tensor(QM, requires_grad=True)
+    y = multi_head_attention(q, KM, VM, num_heads=2)
+    y.sum().backward()
+    ref = nr.tensor(QM, requires_grad=True)
+    multi_head_attention(ref, nr.tensor(KM, requires_grad=True),
+                         nr.tensor(VM, requires_grad=True), num_heads=2).sum().backward()
+    np.testing.assert_allclose(q.grad, ref.grad)
+    with nr.no_grad():
+        z = multi_head_attention(q, KM, VM, num_heads=2)
+    assert z.creator is None
+    keys = np.array([True, False, True, True, False])  # a key mask (Lk,)
+    np.testing.assert_array_equal(
+        multi_head_attention(QM, KM, VM, num_heads=2, mask=keys).data,
+        multi_head_attention(QM, KM, VM, num_heads=2, mask=keys[None, None, None]).data)
+
+
 def test_causal_and_padding_helpers():
     np.testing.assert_array_equal(causal_mask(2, 3), [[1, 0, 0], [1, 1, 0]])
     np.testing.assert_array_equal(padding_mask(np.array([1, 3]), maxlen=4),
@@ -192,6 +318,32 @@ def test_attention_errors():
         padding_mask(np.ones((2, 2, 2), int))
     with pytest.raises(TypeError, match="lengths must be integers"):
         padding_mask(np.array([1.5]))
+
+
+def test_multi_head_attention_errors():
+    with pytest.raises(ValueError, match="num_heads must be a positive integer, got 0"):
+        multi_head_attention(QKV, num_heads=0, key_dim=3)
+    with pytest.raises(ValueError, match="packed form .* needs key_dim"):
+        multi_head_attention(QKV, num_heads=2)
+    with pytest.raises(ValueError, match="give q, k and v, or only the packed q"):
+        multi_head_attention(QM, KM, num_heads=2)
+    with pytest.raises(ValueError, match="packed q has 16 features, which do not split into "
+                                         "num_heads=2 query and key heads of key_dim=4"):
+        multi_head_attention(QKV, num_heads=2, key_dim=4)
+    with pytest.raises(ValueError, match=r"q must be a 3-D floating-point array .* got \(3, 8\)"):
+        multi_head_attention(QM[0], KM, VM, num_heads=2)
+    with pytest.raises(ValueError, match=r"expected q \(batch, Lq, 2 \* dk\), k"):
+        multi_head_attention(QM, KM[..., :6], VM, num_heads=2)
+    with pytest.raises(ValueError, match=r"expected q .* got q \(2, 3, 8\), k \(2, 5, 8\), "
+                                         r"v \(2, 4, 6\)"):
+        multi_head_attention(QM, KM, VM[:, :4], num_heads=2)
+    with pytest.raises(TypeError, match="mask must be boolean"):
+        multi_head_attention(QM, KM, VM, num_heads=2, mask=HEADMASK.astype(float))
+    with pytest.raises(ValueError, match=r"mask of shape \(2, 3, 3, 5\) does not broadcast "
+                                         r"to \(batch, num_heads, Lq, Lk\) = \(2, 2, 3, 5\)"):
+        multi_head_attention(QM, KM, VM, num_heads=2, mask=np.ones((2, 3, 3, 5), bool))
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        multi_head_attention(QM, KM, VM, num_heads=2, dropout=-0.1)
 
 
 @settings(max_examples=40, deadline=None)

@@ -134,6 +134,50 @@ def test_mha_matches_torch_outputs_and_gradients(kind):
     np.testing.assert_allclose(out_b, module.out_proj.bias.grad.numpy(), atol=1e-6, rtol=0)
 
 
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_mha_self_attention_fused_projection_equals_three_projections(use_bias):
+    # layer(x, x) projects query, key and value in one GEMM; layer(x, copy of x) in three
+    rng = np.random.default_rng(4)
+    layer = MultiHeadAttention(2, 3, value_dim=4, use_bias=use_bias, output_shape=5,
+                               dtype="float64")
+    x0 = rng.normal(size=(3, 6, 7))
+    allowed = rng.random((3, 6, 6)) > 0.3
+    g = rng.normal(size=(3, 6, 5))
+    results = []
+    for fused in (True, False):
+        x = nr.tensor(x0, requires_grad=True)
+        other = x if fused else nr.tensor(x0, requires_grad=True)
+        out, scores = layer(x, other, attention_mask=allowed, use_causal_mask=True,
+                            return_attention_scores=True)
+        for w in layer.weights:
+            w.grad = None
+        (out * nr.tensor(g)).sum().backward()
+        grad_x = x.grad if fused else x.grad + other.grad
+        results.append([out.data, scores.data, grad_x] + [w.grad for w in layer.weights])
+    assert len(results[0]) == 2 + 1 + (8 if use_bias else 4)
+    for a, b in zip(*results, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_mha_cross_attention_with_separate_key_and_value():
+    rng = np.random.default_rng(6)
+    layer = MultiHeadAttention(2, 3, dtype="float64")
+    q, k, v = rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 6, 3)), rng.normal(size=(2, 6, 7))
+    out = layer(nr.tensor(q), nr.tensor(v), key=nr.tensor(k))
+    w = layer.get_weights()
+
+    def heads(x, kernel, bias):  # (B, T, d) -> (B, heads, T, k)
+        return np.swapaxes(np.einsum("btd,dhk->bthk", x, kernel) + bias, 1, 2)
+
+    qh, kh, vh = heads(q, *w[0:2]), heads(k, *w[2:4]), heads(v, *w[4:6])
+    s = qh @ np.swapaxes(kh, -1, -2) / np.sqrt(3)
+    p = np.exp(s - s.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    ref = np.einsum("bhtk,hko->bto", p @ vh, w[6]) + w[7]
+    assert out.shape == (2, 4, 5)
+    np.testing.assert_allclose(out.data, ref, rtol=1e-10)
+
+
 def test_mha_attention_scores_and_float32():
     layer = MultiHeadAttention(2, 4)
     x = nr.randn(3, 5, 6)

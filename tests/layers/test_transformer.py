@@ -9,7 +9,7 @@ from neurona.layers.embedding import Embedding, PositionalEmbedding
 from neurona.layers.transformer import TransformerDecoder, TransformerEncoder
 
 from .layercheck import LayerCase, layer_tests
-from .test_attention import mha_from_torch
+from .test_attention import keras_grads_to_torch_layout, mha_from_torch
 
 torch = pytest.importorskip("torch")
 
@@ -73,6 +73,10 @@ def test_encoder_matches_torch(norm_first, masked):
     np.testing.assert_allclose(w[8].grad, tl.norm1.weight.grad.numpy(), atol=1e-6)
     np.testing.assert_allclose(w[6].grad.reshape(D, D), tl.self_attn.out_proj.weight.grad.T
                                .numpy(), atol=1e-6)
+    # the query, key and value kernels and biases, projected in one fused GEMM
+    in_w, in_b, _, _ = keras_grads_to_torch_layout(layer.self_attention_layer, D)
+    np.testing.assert_allclose(in_w, tl.self_attn.in_proj_weight.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(in_b, tl.self_attn.in_proj_bias.grad.numpy(), atol=1e-6)
 
 
 @pytest.mark.parametrize("norm_first", [False, True])

@@ -54,7 +54,13 @@ from .arithmetic import (
     to_device,
     where,
 )
-from .attention import causal_mask, embedding, padding_mask, scaled_dot_product_attention
+from .attention import (
+    causal_mask,
+    embedding,
+    multi_head_attention,
+    padding_mask,
+    scaled_dot_product_attention,
+)
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .linalg import linear, matmul
 from .loss import sigmoid_binary_cross_entropy, softmax_cross_entropy
@@ -124,7 +130,8 @@ __all__ = [
     "upsample1d", "upsample2d",
     # recurrent (whole sequences) and attention
     "simple_rnn", "lstm", "gru",
-    "embedding", "scaled_dot_product_attention", "causal_mask", "padding_mask",
+    "embedding", "scaled_dot_product_attention", "multi_head_attention", "causal_mask",
+    "padding_mask",
 ]
 
 

@@ -251,15 +251,14 @@ class AdditiveAttention(_BaseDenseAttention):
 # -- multi-head ----------------------------------------------------------------------------------
 
 
-def _project(x, kernel, bias):
-    """(batch, T, d) @ kernel (d, heads, k) + bias (heads, k) -> (batch, heads, T, k)."""
+def _flat(kernel):
+    """A projection kernel ``(d, heads, k)`` as the matrix ``(d, heads * k)``."""
     d, heads, k = kernel.shape
-    w = F.reshape(kernel, (d, heads * k))
-    b = None if bias is None else F.reshape(bias, (heads * k,))
-    # one 2-D GEMM over all steps (NumPy's stacked matmul is several times slower)
-    y = F.linear(F.reshape(x, (int(np.prod(x.shape[:-1])), d)), w, b)
-    y = F.reshape(y, x.shape[:-1] + (heads, k))
-    return F.swapaxes(y, -2, -3)
+    return F.reshape(kernel, (d, heads * k))
+
+
+def _flat_bias(bias):
+    return None if bias is None else F.reshape(bias, (bias.shape[0] * bias.shape[1],))
 
 
 class MultiHeadAttention(_Seeded, Layer):
@@ -405,25 +404,33 @@ class MultiHeadAttention(_Seeded, Layer):
                              f"key {k_in.shape}, value {v_in.shape}")
         mask = self._attention_mask(q_in, v_in, k_in, query_mask, value_mask, key_mask,
                                     attention_mask, use_causal_mask)
-        q = _project(q_in, self.query_kernel, self.query_bias)
-        k = _project(k_in, self.key_kernel, self.key_bias)
-        v = _project(v_in, self.value_kernel, self.value_bias)
+        h, dk = self.num_heads, self.key_dim
         rate = self.dropout if training else 0.0
-        rng = self._rng(backend.get_array_module(q.data)) if rate else None
-        out = FA.scaled_dot_product_attention(
-            q, k, v, mask=None if mask is None else mask[:, None],
-            scale=1.0 / math.sqrt(self.key_dim), dropout=rate, training=bool(rate),
+        rng = self._rng(backend.get_array_module(v_in.data)) if rate else None
+        if query is value and k_in is v_in:
+            # self-attention: one GEMM against the three kernels side by side (fewer, larger
+            # products; one gradient for the input instead of three). The weights stay three,
+            # in Keras's layout; the concatenation passes each its slice of the gradient.
+            kernel = F.concat([_flat(self.query_kernel), _flat(self.key_kernel),
+                               _flat(self.value_kernel)], axis=1)
+            bias = None if not self.use_bias else F.concat(
+                [_flat_bias(self.query_bias), _flat_bias(self.key_bias),
+                 _flat_bias(self.value_bias)], axis=0)
+            inputs = (F.linear(q_in, kernel, bias),)
+        else:
+            inputs = (F.linear(q_in, _flat(self.query_kernel), _flat_bias(self.query_bias)),
+                      F.linear(k_in, _flat(self.key_kernel), _flat_bias(self.key_bias)),
+                      F.linear(v_in, _flat(self.value_kernel), _flat_bias(self.value_bias)))
+        # (batch, Tq, heads * value_dim), heads merged, ready for the output projection
+        out = FA.multi_head_attention(
+            *inputs, num_heads=h, key_dim=dk, mask=None if mask is None else mask[:, None],
+            scale=1.0 / math.sqrt(dk), dropout=rate, training=bool(rate),
             return_weights=return_attention_scores, rng=rng)
         scores = None
         if return_attention_scores:
             out, scores = out
-        # (batch, heads, Tq, dv) -> (batch, Tq, heads * dv) -> (batch, Tq, out)
-        out = F.swapaxes(out, -2, -3)
-        h, dv, d_out = self.output_kernel.shape
-        lead = out.shape[:-2]
-        out = F.reshape(out, (int(np.prod(lead)), h * dv))
-        out = F.linear(out, F.reshape(self.output_kernel, (h * dv, d_out)), self.output_bias)
-        out = F.reshape(out, lead + (d_out,))
+        heads, dv, d_out = self.output_kernel.shape
+        out = F.linear(out, F.reshape(self.output_kernel, (heads * dv, d_out)), self.output_bias)
         if return_attention_scores:
             return out, scores
         return out
