@@ -174,6 +174,27 @@ def _time_major_grad(xp, gy, dh, masks, fn):
     return full
 
 
+def _feature_major_carries(xp, fn, gy, gh, masks):
+    """The BPTT loop's start in the feature-major layout: the state gradient ``dh`` ``(u,
+    batch)`` from ``gh``; the output gradient per step ``(time, u, batch)``, or None when it
+    reaches only the last step (it is then added to ``dh``); the masks as ``(time, 1, batch)``;
+    and the output carry for ``_split_output_grad`` (None without a mask)."""
+    dh = gh.T.copy()
+    if fn.sequences:
+        gyt = xp.ascontiguousarray(gy.transpose(1, 2, 0))
+    elif masks is None:
+        dh += gy.T
+        gyt = None
+    else:
+        gyt = xp.zeros((masks[0].shape[0],) + dh.shape, dh.dtype)
+        gyt[-1] = gy.T
+    dy = None
+    if masks is not None:
+        masks = tuple(a.transpose(0, 2, 1) for a in masks)
+        dy = xp.zeros_like(dh)
+    return dh, gyt, masks, dy
+
+
 def _split_output_grad(xp, dh, gy_t, masks, t, zero_output, dy):
     """Gradient reaching the new (unmasked) state of step ``t`` under a mask; updates the state
     carry ``dh`` and the output carry ``dy`` in place."""
@@ -482,19 +503,8 @@ class LSTM(_Pooled, Function):
         dz = _POOL.take(xp, (t_len, 4 * u, b), dtype)
         scratch = [dz, _POOL.take(xp, (u3, b), dtype), _POOL.take(xp, (u, b), dtype)]
         _, sig_d, od = scratch
-        dh = gh.T.copy()
+        dh, gyt, masks, dy = _feature_major_carries(xp, self, gy, gh, masks)
         dc = gc.T.copy()
-        if self.sequences:
-            gyt = xp.ascontiguousarray(gy.transpose(1, 2, 0))
-        elif masks is None:
-            dh += gy.T
-            gyt = None
-        else:
-            gyt = xp.zeros((t_len, u, b), dtype)
-            gyt[-1] = gy.T
-        if masks is not None:
-            masks = tuple(a.transpose(0, 2, 1) for a in masks)
-            dy = xp.zeros_like(dh)
         rk = xp.ascontiguousarray(_inner_order(recurrent_kernel, u))
         multiply, subtract, matmul = xp.multiply, xp.subtract, xp.matmul
         for t in range(t_len - 1, -1, -1):
@@ -730,18 +740,7 @@ class GRU(_Pooled, Function):
             rk_h = xp.ascontiguousarray(recurrent_kernel[:, u2:])
             drh = _POOL.take(xp, (u, b), dtype)
             scratch.append(drh)
-        dh = gh.T.copy()
-        if self.sequences:
-            gyt = xp.ascontiguousarray(gy.transpose(1, 2, 0))
-        elif masks is None:
-            dh += gy.T
-            gyt = None
-        else:
-            gyt = xp.zeros((t_len, u, b), dtype)
-            gyt[-1] = gy.T
-        if masks is not None:
-            masks = tuple(a.transpose(0, 2, 1) for a in masks)
-            dy = xp.zeros_like(dh)
+        dh, gyt, masks, dy = _feature_major_carries(xp, self, gy, gh, masks)
         multiply, subtract, matmul = xp.multiply, xp.subtract, xp.matmul
         for t in range(t_len - 1, -1, -1):
             g, d, hh = gates[t], dz[t], cand[t]
