@@ -1,5 +1,7 @@
 """Registry cases, adjointness, a property test and error tests for neurona/functions/conv.py."""
 
+import threading
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -582,3 +584,34 @@ def test_fused_relu_gradients_when_the_kernel_is_frozen(needs):
     (nr.functions.relu(conv2d(x, w, b, padding="same")) * gy).sum().backward()
     np.testing.assert_allclose(fused, x.grad if needs == "input" else b.grad, rtol=1e-12,
                                atol=1e-12)
+
+
+def test_convolutions_in_two_threads_do_not_share_scratch_buffers(monkeypatch):
+    # small chunks: many scratch-buffer reuses per call, so a shared buffer would be overwritten
+    monkeypatch.setattr(C, "_CHUNK_BYTES", 4096)
+    rng = np.random.default_rng(7)
+    cases = [(rng.normal(size=(16, 9, 9, 3)), rng.normal(size=(3, 3, 3, 5))) for _ in range(2)]
+
+    def run(x, w):
+        xt, wt = nr.from_numpy(x).requires_grad_(True), nr.from_numpy(w).requires_grad_(True)
+        y = conv2d(xt, wt, padding="same", activation="relu")
+        (y * y).sum().backward()
+        return y.data, xt.grad, wt.grad
+
+    expected = [run(x, w) for x, w in cases]
+    barrier = threading.Barrier(2)
+    results = [None, None]
+
+    def worker(i):
+        barrier.wait()
+        results[i] = [run(*cases[i]) for _ in range(20)]
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):
+        for got in results[i]:
+            for a, b in zip(got, expected[i], strict=True):
+                np.testing.assert_array_equal(a, b)
