@@ -412,12 +412,12 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None
     """One pass over the image's column matrix, chunk by chunk.
 
     With ``out2`` (M, C_resp): writes ``cols @ W (+ bias)`` into it (the convolution), made
-    non-negative with ``relu``. With
-    ``rows2`` (M, C_resp): returns ``cols^T @ rows2`` (the weight gradient) as (K, C_resp), or
-    (G, K/G, C_resp/G) with groups; see ``_weight_from_acc``. Otherwise returns None. With
-    ``row_sums`` (C_resp,) as well, adds the column sums of ``rows2`` into it (the bias
-    gradient), each chunk while it is in cache. With ``gate`` (M, C_resp), the fused ReLU's
-    output, ``rows2`` is the gradient above the ReLU and is masked chunk by chunk."""
+    non-negative with ``relu``. With ``rows2`` (M, C_resp): returns ``cols^T @ rows2`` (the
+    weight gradient) as (K, C_resp), or (G, K/G, C_resp/G) with groups; see
+    ``_weight_from_acc``. Otherwise returns None. With ``row_sums`` (C_resp,) as well, adds the
+    column sums of ``rows2`` into it (the bias gradient), each chunk while it is in cache. With
+    ``gate`` (M, C_resp), the fused ReLU's output, ``rows2`` is the gradient above the ReLU and
+    is masked chunk by chunk."""
     n = img.shape[0]
     g = p.groups
     hw = p.response[0] * p.response[1]
