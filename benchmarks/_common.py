@@ -7,6 +7,7 @@ and PyTorch load, so this module must not import either of them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -199,3 +200,46 @@ def print_table(table: list[tuple]) -> None:
         print("  ".join(cells).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def finish(args, info: dict, results: dict, rows: list[dict]) -> int:
+    """The report's end: the JSON file (``--json``), the missed targets, and the exit status
+    (1 with ``--strict`` when a target is missed)."""
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": info, "results": results, "table": rows}, f, indent=2,
+                      default=float)
+    missed = [r["workload"].strip() for r in rows if not r["met"]]
+    if missed:
+        print(f"\ntargets missed: {'; '.join(missed)}")
+    return 1 if args.strict and missed else 0
+
+
+# -- fit timing ----------------------------------------------------------------------------------
+
+
+def epoch_timer(base):
+    """A callback class on ``base`` (neurona's or Keras's ``Callback``) recording each epoch's
+    wall time in ``times`` (so that ``fit``'s set-up is left out of the timings) and, with
+    ``first_loss``, the first training step's loss in ``first`` (a per-batch hook: off where
+    its cost would show in the timings of tiny steps)."""
+
+    class EpochTimer(base):
+        def __init__(self, first_loss=True):
+            super().__init__()
+            self.times = []
+            self.first = None
+            if first_loss:
+                self.on_train_batch_end = self._first_loss
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.times.append(time.perf_counter() - self.t0)
+
+        def _first_loss(self, batch, logs=None):
+            if self.first is None:
+                self.first = float(logs["loss"])
+
+    return EpochTimer

@@ -406,13 +406,7 @@ def main() -> int:
     info["other_processes_cpu_share"] = contention.share
     rows = build_rows(results)
     print_report(info, rows)
-    if ARGS.json:
-        with open(ARGS.json, "w") as f:
-            json.dump({"machine": info, "results": results, "table": rows}, f, indent=2)
-    missed = [r["workload"].strip() for r in rows if not r["met"]]
-    if missed:
-        print(f"\ntargets missed: {', '.join(missed)}")
-    return 1 if ARGS.strict and missed else 0
+    return _common.finish(ARGS, info, results, rows)
 
 
 if __name__ == "__main__":

@@ -154,31 +154,6 @@ def init_arrays(spec):
 # -- the three contenders ----------------------------------------------------------------------
 
 
-def _epoch_timer(base):
-    """A callback class (on ``base``, neurona's or Keras's Callback) that times every epoch and,
-    with ``first_loss=True``, records the loss that ``fit`` logs after its first step."""
-
-    class EpochTimer(base):
-        def __init__(self, first_loss=False):
-            super().__init__()
-            self.times = []
-            self.first = None
-            if first_loss:
-                self.on_train_batch_end = self._first_loss
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t0 = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.t0)
-
-        def _first_loss(self, batch, logs=None):
-            if self.first is None:
-                self.first = float(logs["loss"])
-
-    return EpochTimer
-
-
 class NeuronaFit:
     def __init__(self, spec, arrays):
         import neurona as nr
@@ -194,7 +169,7 @@ class NeuronaFit:
         opt = nr.optimizers.Adam(learning_rate=lr) if name == "adam" else nr.optimizers.SGD(lr)
         loss = "sparse_categorical_crossentropy" if spec["loss"] == "sparse_ce" else "mse"
         self.model.compile(optimizer=opt, loss=loss)
-        self.timer = _epoch_timer(nr.callbacks.Callback)
+        self.timer = _common.epoch_timer(nr.callbacks.Callback)
         self.batch = spec["batch"]
 
     def epochs(self, x, y, n, first_loss=False):
@@ -225,7 +200,7 @@ class KerasFit(NeuronaFit):
                else keras.optimizers.SGD(learning_rate=lr))
         loss = "sparse_categorical_crossentropy" if spec["loss"] == "sparse_ce" else "mse"
         self.model.compile(optimizer=opt, loss=loss)
-        self.timer = _epoch_timer(keras.callbacks.Callback)
+        self.timer = _common.epoch_timer(keras.callbacks.Callback)
         self.batch = spec["batch"]
 
 
@@ -529,13 +504,7 @@ def main() -> int:
     info["other_processes_cpu_share"] = contention.share
     rows = build_rows(results)
     print_report(info, rows)
-    if ARGS.json:
-        with open(ARGS.json, "w") as f:
-            json.dump({"machine": info, "results": results, "table": rows}, f, indent=2)
-    missed = [r["workload"] for r in rows if not r["met"]]
-    if missed:
-        print(f"\ntargets missed: {'; '.join(missed)}")
-    return 1 if ARGS.strict and missed else 0
+    return _common.finish(ARGS, info, results, rows)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import statistics
@@ -370,14 +369,7 @@ def main() -> int:
     _common.print_table([head] + [(r["workload"], f"{r['params']:,}", r["neurona"],
                                    r["pytorch"], r["ratio"], r["cpu_ratio"], r["target"],
                                    "ok" if r["met"] else "MISS") for r in rows])
-    if ARGS.json:
-        with open(ARGS.json, "w") as f:
-            json.dump({"machine": info, "results": results, "table": rows}, f, indent=2,
-                      default=float)
-    missed = [r["workload"] for r in rows if not r["met"]]
-    if missed:
-        print(f"\ntargets missed: {'; '.join(missed)}")
-    return 1 if ARGS.strict and missed else 0
+    return _common.finish(ARGS, info, results, rows)
 
 
 if __name__ == "__main__":

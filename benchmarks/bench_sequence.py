@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
 import sys
@@ -201,22 +200,7 @@ class NeuronaModel:
         self.model.compile(optimizer=opt, loss=loss)
         self.batch = spec["batch"]
 
-        class EpochTimer(nr.callbacks.Callback):
-            def __init__(self):
-                super().__init__()
-                self.times, self.first = [], None
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.t0 = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                self.times.append(time.perf_counter() - self.t0)
-
-            def on_train_batch_end(self, batch, logs=None):
-                if self.first is None:
-                    self.first = float(logs["loss"])
-
-        self.timer = EpochTimer
+        self.timer = _common.epoch_timer(nr.callbacks.Callback)
 
     def epochs(self, x, y, n):
         """Train ``n`` epochs; returns (seconds of each epoch, first-step loss)."""
@@ -536,14 +520,7 @@ def main() -> int:
     info["load_average_end"] = _loadavg()
     rows = build_rows(results)
     print_report(info, rows)
-    if ARGS.json:
-        with open(ARGS.json, "w") as f:
-            json.dump({"machine": info, "results": results, "table": rows}, f, indent=2,
-                      default=float)
-    missed = [r["workload"] for r in rows if not r["met"]]
-    if missed:
-        print(f"\ntargets missed: {'; '.join(missed)}")
-    return 1 if ARGS.strict and missed else 0
+    return _common.finish(ARGS, info, results, rows)
 
 
 if __name__ == "__main__":

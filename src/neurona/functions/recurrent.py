@@ -34,6 +34,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
+from .linalg import _sum_rows
 
 __all__ = ["simple_rnn", "lstm", "gru"]
 
@@ -125,11 +126,6 @@ def _mask_arrays(xp, mask, go_backwards, dtype):
         return None
     mf = m.astype(dtype)
     return m, mf, 1 - mf
-
-
-def _sum_rows(xp, g):
-    """Column sums of a matrix as a matrix-vector product (BLAS beats NumPy's reduction)."""
-    return xp.ones(g.shape[0], g.dtype) @ g
 
 
 def _outputs_from(xp, hs, hn, masks, zero_output):
