@@ -852,7 +852,8 @@ class Loss:
         """
         # a Keras mask on the predictions (Embedding(mask_zero=True), Masking) leaves the
         # masked time steps out of the loss and out of its mean, as in Keras
-        step_mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
+        # Tensor._keras_mask without the raise of its unset slot (~0.6 us on every call)
+        step_mask = getattr(y_pred, "_mask", None) if isinstance(y_pred, Tensor) else None
         y_pred = _pred(self.name, y_pred, self.dtype)
         if sample_weight is None and step_mask is None:
             fused = self._fused(y_true, y_pred)

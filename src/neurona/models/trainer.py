@@ -896,7 +896,7 @@ def _match_target(loss_fn, y, y_pred):
 def _masked_weight(sample_weight, y_pred):
     """The metrics' sample weight: with a Keras mask on the predictions (batch, time), one
     weight per time step, 0 where masked (times the sample's weight), as in Keras."""
-    mask = y_pred._keras_mask if isinstance(y_pred, Tensor) else None
+    mask = getattr(y_pred, "_mask", None) if isinstance(y_pred, Tensor) else None
     if mask is None:
         return sample_weight
     w = backend.to_numpy(mask).astype(np.float64)
