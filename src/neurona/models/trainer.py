@@ -287,10 +287,11 @@ class Trainer:
                 for penalty in self.losses:
                     loss = loss + penalty
             # metrics read probabilities; without metrics the softmax would be wasted work
-            y_pred = None
-            if self._has_metrics:
-                y_pred = Tensor._make(_activate(act, logits.data), None)
-                y_pred._keras_mask = logits._keras_mask
+            y_pred = _activate(act, logits.data) if self._has_metrics else None
+            mask = getattr(logits, "_mask", None)
+            if y_pred is not None and mask is not None:  # the metrics weigh steps by it
+                y_pred = Tensor._make(y_pred, None)
+                y_pred._keras_mask = mask
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
