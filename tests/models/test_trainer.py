@@ -467,12 +467,16 @@ def test_masked_training_step_matches_the_masked_loss_gradient():
     # fit's fused softmax + cross-entropy must give way to the masked loss: the padded
     # steps' targets change nothing
     model, x, y = _masked_tagger(seed=1)
-    model.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     other, _, _ = _masked_tagger(seed=1)
-    other.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
+    other.compile(optimizer=nr.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
     y_other = np.where(x != 0, y, (y + 1) % 3)  # different labels on padded steps only
+    _, ref_accuracy = _masked_reference(model, x, y)  # before the step
     first = model.train_on_batch(x, y)
     second = other.train_on_batch(x, y_other)
-    assert first == pytest.approx(second, rel=1e-6)
+    assert first == pytest.approx(second, rel=1e-6)  # [loss, accuracy]
+    assert first[1] == pytest.approx(ref_accuracy, rel=1e-12)
     for a, b in zip(model.get_weights(), other.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
