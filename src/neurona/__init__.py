@@ -20,6 +20,7 @@ from . import (
     metrics,
     models,
     optimizers,
+    parallel,
     regularizers,
     saving,
     testing,
@@ -73,6 +74,7 @@ from .functions import min as min  # noqa: A004
 from .functions import sum as sum  # noqa: A004
 from .layers import Input
 from .models import Model, Sequential
+from .parallel import get_num_threads, set_num_threads
 from .tensor import (
     Tensor,
     arange,
@@ -116,6 +118,7 @@ __all__ = [
     "linspace", "rand", "randn", "randint", "zeros_like", "ones_like", "full_like",
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_",
     "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "set_num_threads", "get_num_threads",
     "abs", "argmax", "argmin", "broadcast_to", "chunk", "clip", "concat", "cos", "exp", "expand",
     "flatten", "flip", "log", "log1p", "logsumexp", "matmul", "max", "maximum", "mean", "min",
     "minimum", "one_hot", "pad", "permute", "prod", "repeat", "reshape", "sign", "sin", "split",
@@ -124,5 +127,5 @@ __all__ = [
     "Sequential", "Model", "Input",
     "activations", "applications", "autograd", "backend", "callbacks", "constraints", "data",
     "datasets", "functions", "initializers", "layers", "losses", "metrics", "models",
-    "optimizers", "regularizers", "rl", "saving", "testing", "utils", "viz",
+    "optimizers", "parallel", "regularizers", "rl", "saving", "testing", "utils", "viz",
 ]
