@@ -615,3 +615,29 @@ def test_convolutions_in_two_threads_do_not_share_scratch_buffers(monkeypatch):
         for got in results[i]:
             for a, b in zip(got, expected[i], strict=True):
                 np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("channels, kwargs", [
+    (1, {}),
+    (1, {"padding": "same", "activation": "relu"}),
+    (4, {}),
+    (4, {"padding": "same", "activation": "relu"}),
+    (4, {"stride": 2, "padding": "same"}),
+    (4, {"dilation": 2}),
+    (4, {"groups": 2, "activation": "relu"}),
+])
+def test_conv2d_split_across_threads_matches_one_thread(split_work, channels, kwargs):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 7, 6, channels))
+    w = rng.normal(size=(3, 3, channels // kwargs.get("groups", 1), 4))
+    b = rng.normal(size=4)
+    split_work(lambda x, w, b: conv2d(x, w, b, **kwargs), x, w, b)
+    split_work(lambda x, w: conv2d(x, w, **kwargs), x, w)
+
+
+def test_conv1d_and_transposed_convolutions_split_across_threads_match_one_thread(split_work):
+    rng = np.random.default_rng(1)
+    x1, w1 = rng.normal(size=(4, 9, 3)), rng.normal(size=(3, 3, 5))
+    split_work(lambda x, w: conv1d(x, w, padding="same", activation="relu"), x1, w1)
+    x2, w2, b2 = rng.normal(size=(4, 5, 5, 3)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=2)
+    split_work(lambda x, w, b: conv_transpose2d(x, w, b, stride=2), x2, w2, b2)
