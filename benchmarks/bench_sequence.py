@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
 import os
 import platform
 import sys
@@ -376,7 +377,8 @@ def _function_methods() -> dict:
         todo.extend(cls.__subclasses__())
         for meth in ("forward", "backward"):
             fn = cls.__dict__.get(meth)
-            code = getattr(fn, "__code__", None)
+            # the method itself, not a decorator's wrapper (shared by every wrapped method)
+            code = getattr(inspect.unwrap(fn), "__code__", None) if fn else None
             if code is not None:
                 out[(code.co_filename, code.co_firstlineno, code.co_name)] = \
                     f"{cls.__name__}.{meth}"

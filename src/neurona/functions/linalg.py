@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ..autograd import Function, unbroadcast
+from ..parallel import matmul as _gemm
 from ..tensor import Tensor
 from .arithmetic import operand
 
@@ -30,6 +31,9 @@ class MatMul(Function):
     """``a @ b`` with NumPy's rules: 1-D operands are promoted, batch dimensions broadcast."""
 
     def forward(self, a, b):
+        if a.ndim == 2 and b.ndim == 2 and a.shape[1] == b.shape[0]:
+            self.save_for_backward(a, b)
+            return _gemm(a, b)
         try:
             y = a @ b
         except ValueError:
@@ -41,8 +45,8 @@ class MatMul(Function):
         a, b = self.saved
         xp = self.xp
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
-            return (gy @ b.T if self.needs_grad[0] else None,
-                    a.T @ gy if self.needs_grad[1] else None)
+            return (_gemm(gy, b.T) if self.needs_grad[0] else None,
+                    _gemm(a.T, gy) if self.needs_grad[1] else None)
         if a.ndim == 1 and b.ndim == 1:  # inner product: gy is a scalar
             return (gy * b if self.needs_grad[0] else None,
                     gy * a if self.needs_grad[1] else None)
@@ -91,9 +95,9 @@ class Linear(Function):
         self.save_for_backward(x, w)
         if x.ndim > 2:  # one 2-D GEMM: NumPy's stacked matmul is several times slower
             rows = math.prod(x.shape[:-1])  # not -1: a zero-size batch has no inferable size
-            y = (x.reshape(rows, x.shape[-1]) @ w).reshape(x.shape[:-1] + (w.shape[1],))
+            y = _gemm(x.reshape(rows, x.shape[-1]), w).reshape(x.shape[:-1] + (w.shape[1],))
         else:
-            y = x @ w
+            y = _gemm(x, w)
         if b is not None:
             y += b
         return y
@@ -108,11 +112,11 @@ class Linear(Function):
             x = x.reshape(rows, shape[-1])
             gy = gy.reshape(rows, gy.shape[-1])
             if needs[0]:
-                gx = (gy @ w.T).reshape(shape)
+                gx = _gemm(gy, w.T).reshape(shape)
         elif needs[0]:
-            gx = gy @ w.T
+            gx = _gemm(gy, w.T)
         if needs[1]:
-            gw = x.T @ gy
+            gw = _gemm(x.T, gy)
         if len(needs) == 3 and needs[2]:
             gb = _sum_rows(self.xp, gy)
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
