@@ -206,3 +206,21 @@ def test_a_forked_child_starts_its_own_workers(threads):
     assert os.read(r, 1) == b"1"
     os.waitpid(pid, 0)
     os.close(r)
+
+
+def test_scratch_buffers_are_reused_per_tag_and_per_thread(monkeypatch):
+    a = parallel.scratch(np, "test a", (3, 4), np.float32)
+    assert a.shape == (3, 4) and a.dtype == np.float32
+    b = parallel.scratch(np, "test a", (2, 5), np.float32)  # smaller: the same memory
+    assert np.shares_memory(a, b)
+    assert not np.shares_memory(a, parallel.scratch(np, "test b", (3, 4), np.float32))
+    assert not np.shares_memory(a, parallel.scratch(np, "test a", (3, 4), np.float64))
+    other = {}
+    t = threading.Thread(target=lambda: other.setdefault(
+        "buf", parallel.scratch(np, "test a", (3, 4), np.float32)))
+    t.start()
+    t.join()
+    assert not np.shares_memory(a, other["buf"])
+    monkeypatch.setattr(parallel, "KEEP_BYTES", 8)  # larger requests are not kept
+    big = parallel.scratch(np, "test a", (3, 4), np.float32)
+    assert not np.shares_memory(big, parallel.scratch(np, "test a", (3, 4), np.float32))

@@ -32,13 +32,14 @@ from __future__ import annotations
 import ctypes
 import functools
 import glob
+import math
 import os
 import threading
 
 import numpy as np
 
 __all__ = ["set_num_threads", "get_num_threads", "split_ranges", "run_parts", "blas_threads",
-           "threaded", "matmul"]
+           "threaded", "matmul", "scratch"]
 
 # A part of a split op must be worth at least this many floating-point operations (about
 # 100 µs of one core, the cost of a handoff)...
@@ -141,6 +142,34 @@ def get_num_threads() -> int:
             blas[0](1)
         _state.threads = _default_threads() if blas else 1
     return _state.threads
+
+
+# -- scratch buffers ---------------------------------------------------------------------------
+
+# Scratch buffers are reused between calls up to this size, one set per thread: the parts of an
+# op, or two user threads running ops at once (a server predicting with two models), never
+# share one.
+KEEP_BYTES = 1 << 26
+_local = threading.local()
+
+
+def scratch(xp, tag, shape, dtype):
+    """A scratch array of ``shape`` for this thread, reused between calls by ``tag`` (fresh
+    arrays cost a page fault per 4 KiB on first touch). The caller must not return it or keep
+    it past its call (e.g. save it for backward); the next request with the same tag on this
+    thread reuses it."""
+    size = math.prod(shape)
+    dtype = np.dtype(dtype)
+    if size * dtype.itemsize > KEEP_BYTES:
+        return xp.empty(shape, dtype)
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = {}
+    key = (tag, dtype, xp)
+    buf = buffers.get(key)
+    if buf is None or buf.size < size:
+        buf = buffers[key] = xp.empty(size, dtype)
+    return buf[:size].reshape(shape)
 
 
 # -- the pool --------------------------------------------------------------------------------------

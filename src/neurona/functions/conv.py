@@ -37,9 +37,7 @@ Weights use Keras's layouts: ``(kh, kw, C_in // groups, C_out)`` for a convoluti
 from __future__ import annotations
 
 import functools
-import math
 import operator
-import threading
 
 import numpy as np
 
@@ -310,28 +308,9 @@ def _restore(a, p):
 # matrix of the whole batch is never held in memory (forward and backward rebuild it per chunk;
 # the convolution saves only its input for backward).
 _CHUNK_BYTES = 1 << 21
-# Scratch buffers (columns, padded chunks) are reused between calls up to this size, one set
-# per thread: two threads running convolutions at once (a server predicting with two models,
-# say) never share one.
-_KEEP_BYTES = 1 << 26
-_local = threading.local()
-
-
-def _buffer(xp, tag, shape, dtype):
-    """A scratch array of ``shape``, reused between calls in this thread: only this module's
-    routines use it, and none of them returns it or saves it for backward."""
-    size = math.prod(shape)
-    dtype = np.dtype(dtype)
-    if size * dtype.itemsize > _KEEP_BYTES:
-        return xp.empty(shape, dtype)
-    scratch = getattr(_local, "scratch", None)
-    if scratch is None:
-        scratch = _local.scratch = {}
-    key = (tag, dtype, xp)
-    buf = scratch.get(key)
-    if buf is None or buf.size < size:
-        buf = scratch[key] = xp.empty(size, dtype)
-    return buf[:size].reshape(shape)
+# Scratch buffers (columns, padded chunks) come from ``parallel.scratch``: reused between calls,
+# one set per thread.
+_buffer = parallel.scratch
 
 
 _zero_arrays: dict = {}

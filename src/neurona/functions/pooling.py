@@ -293,14 +293,16 @@ class MaxPool(Function):
         keep = self.needs_grad[0] and len(indices) > 1
         y = _gather(src, blocks, indices[0], y[lo:hi])
         dtype = _index_dtype(len(indices))
-        first = part = later = None
+        first = None
+        part = parallel.scratch(xp, "pool window", y.shape, y.dtype)  # every position's copy
+        greater = parallel.scratch(xp, "pool greater", y.shape, np.bool_)
         for p, index in enumerate(indices[1:], 1):
-            part = _gather(src, blocks, index, part)  # one buffer for every position
+            part = _gather(src, blocks, index, part)
             if keep:
                 # positions come in increasing order, so the index of the latest strictly
                 # greater position is also the largest: a maximum keeps it
-                # a fresh buffer at p = 1 (it becomes ``first``) and p = 2, reused after
-                later = xp.greater(part, y, out=later if p > 2 else None)
+                # (a fresh array at p = 1: it becomes ``first``, which is saved)
+                later = xp.greater(part, y, out=None if p == 1 else greater)
                 step = later.view(dtype) if dtype == np.uint8 else later.astype(dtype)
                 if first is None:
                     first = step
@@ -344,8 +346,8 @@ class MaxPool(Function):
         if first is None:
             g = gy
         else:
-            g = xp.empty_like(gy)
-            mask = xp.empty(gy.shape, np.bool_)
+            g = parallel.scratch(xp, "pool grad", gy.shape, gy.dtype)
+            mask = parallel.scratch(xp, "pool mask", gy.shape, np.bool_)
         for p, index in enumerate(indices):
             if g is not gy:
                 xp.multiply(gy, xp.equal(first, p, out=mask), out=g)
