@@ -288,41 +288,9 @@ class MaxPool(Function):
         (None when no gradient is needed)."""
         xp = self.xp
         src = _pad_all(xp, x[lo:hi], self.axes, self.pads, _lowest(x.dtype))
-        blocks = _blocks(xp, src, self.axes[-1])
         indices = _offsets(src.ndim, self.axes, self.pool, self.strides, self.outs)
         keep = self.needs_grad[0] and len(indices) > 1
-        y = _gather(src, blocks, indices[0], y[lo:hi])
-        dtype = _index_dtype(len(indices))
-        first = None
-        part = parallel.scratch(xp, "pool window", y.shape, y.dtype)  # every position's copy
-        greater = parallel.scratch(xp, "pool greater", y.shape, np.bool_)
-        for p, index in enumerate(indices[1:], 1):
-            part = _gather(src, blocks, index, part)
-            if keep:
-                # positions come in increasing order, so the index of the latest strictly
-                # greater position is also the largest: a maximum keeps it
-                # (a fresh array at p = 1: it becomes ``first``, which is saved)
-                later = xp.greater(part, y, out=None if p == 1 else greater)
-                step = later.view(dtype) if dtype == np.uint8 else later.astype(dtype)
-                if first is None:
-                    first = step
-                else:
-                    step *= p
-                    xp.maximum(first, step, out=first)
-            xp.maximum(y, part, out=y)
-        if keep and y.dtype.kind == "f" and y.size and xp.isnan(y.min()):
-            self._last_nan(src, blocks, indices, first)
-        return first
-
-    def _last_nan(self, src, blocks, indices, first) -> None:
-        """Point ``first`` at the last NaN of every window holding one. A NaN never wins a
-        ``greater``, so ``first`` is at or before the window's first NaN there, and a maximum
-        with the NaN positions moves it to the last one."""
-        xp = self.xp
-        for p, index in enumerate(indices):
-            nan = xp.isnan(_gather(src, blocks, index)).astype(first.dtype)
-            nan *= p
-            xp.maximum(first, nan, out=first)
+        return max_windows(xp, src, self.axes[-1], indices, y[lo:hi], keep)
 
     def backward(self, gy):
         xp = self.xp
@@ -338,23 +306,70 @@ class MaxPool(Function):
 
     def _backward_part(self, gy, gx, first, lo, hi):
         """The input gradient of images ``lo:hi``, written into ``gx[lo:hi]``."""
-        xp = self.xp
-        gy, gx = gy[lo:hi], gx[lo:hi]
         overlap = any(s < k for k, s in zip(self.pool, self.strides, strict=True))
-        blocks = None if overlap else _blocks(xp, gx, self.axes[-1])
         indices = _offsets(gx.ndim, self.axes, self.pool, self.strides, self.outs)
-        if first is None:
-            g = gy
-        else:
-            g = parallel.scratch(xp, "pool grad", gy.shape, gy.dtype)
-            mask = parallel.scratch(xp, "pool mask", gy.shape, np.bool_)
-        for p, index in enumerate(indices):
-            if g is not gy:
-                xp.multiply(gy, xp.equal(first, p, out=mask), out=g)
-            if overlap:
-                gx[index] += g
+        window_grads(self.xp, gy[lo:hi], first, gx[lo:hi], self.axes[-1], indices, overlap)
+
+
+def max_windows(xp, src, last_axis, indices, y, keep, first=None):
+    """The maximum of each window of ``src`` into ``y``: ``indices`` (from ``_offsets``) pick
+    each position of every window at once, ``last_axis`` is the last spatial axis. With
+    ``keep``, returns each window's first-maximum position (row-major; a NaN window: its last
+    NaN), written into ``first`` when given (an integer array of ``y``'s shape, of
+    ``_index_dtype(len(indices))``), else a new array; otherwise None."""
+    blocks = _blocks(xp, src, last_axis)
+    y = _gather(src, blocks, indices[0], y)
+    dtype = _index_dtype(len(indices))
+    part = parallel.scratch(xp, "pool window", y.shape, y.dtype)  # every position's copy
+    greater = parallel.scratch(xp, "pool greater", y.shape, np.bool_)
+    if keep and len(indices) == 1:  # one position per window
+        first = xp.zeros(y.shape, dtype) if first is None else first
+        first.fill(0)
+    for p, index in enumerate(indices[1:], 1):
+        part = _gather(src, blocks, index, part)
+        if keep:
+            # positions come in increasing order, so the index of the latest strictly greater
+            # position is also the largest: a maximum keeps it
+            if p > 1:
+                later = xp.greater(part, y, out=greater)
+                step = later.view(dtype) if dtype == np.uint8 else later.astype(dtype)
+                step *= p
+                xp.maximum(first, step, out=first)
+            elif first is None:  # position 1 where it is greater, else 0
+                later = xp.greater(part, y)
+                first = later.view(dtype) if dtype == np.uint8 else later.astype(dtype)
+            elif dtype == np.uint8:
+                xp.greater(part, y, out=first.view(np.bool_))
             else:
-                _scatter(xp, gx, blocks, index, g)
+                first[...] = xp.greater(part, y, out=greater)
+        xp.maximum(y, part, out=y)
+    if keep and y.dtype.kind == "f" and y.size and xp.isnan(y.min()):
+        # a NaN never wins a ``greater``, so ``first`` is at or before the window's first NaN
+        # there; a maximum with the NaN positions moves it to the last one
+        for p, index in enumerate(indices):
+            nan = xp.isnan(_gather(src, blocks, index)).astype(first.dtype)
+            nan *= p
+            xp.maximum(first, nan, out=first)
+    return first if keep else None
+
+
+def window_grads(xp, gy, first, gx, last_axis, indices, overlap):
+    """The gradient of max pooling into ``gx`` (zeroed where no window reaches, unless the
+    windows cover it): each window's gradient ``gy`` goes to its position ``first`` (None: one
+    position per window, ``gy`` itself); ``overlap``: windows share positions (added)."""
+    blocks = None if overlap else _blocks(xp, gx, last_axis)
+    if first is None:
+        g = gy
+    else:
+        g = parallel.scratch(xp, "pool grad", gy.shape, gy.dtype)
+        mask = parallel.scratch(xp, "pool mask", gy.shape, np.bool_)
+    for p, index in enumerate(indices):
+        if g is not gy:
+            xp.multiply(gy, xp.equal(first, p, out=mask), out=g)
+        if overlap:
+            gx[index] += g
+        else:
+            _scatter(xp, gx, blocks, index, g)
 
 
 def _counts(pool, strides, pads, outs, sizes):
