@@ -270,7 +270,48 @@ def _relu_case(name, spatial, inputs, cf=False, **kw):
                   torch and (lambda *a: torch.relu(tfn(*a))))
 
 
+def _np_max_pool(y, window, cf):
+    """Max pooling (stride the window, valid) in NumPy, for 1-D or 2-D, either layout."""
+    if cf:
+        y = _cf_to_cl(y)
+    if y.ndim == 3:
+        n, length, c = y.shape
+        k = window
+        y = y[:, :length // k * k].reshape(n, length // k, k, c).max(axis=2)
+    else:
+        n, h, w, c = y.shape
+        ph, pw = window
+        y = y[:, :h // ph * ph, :w // pw * pw]
+        y = y.reshape(n, h // ph, ph, w // pw, pw, c).max(axis=(2, 4))
+    return _cl_to_cf(y) if cf else y
+
+
+def _pool_case(name, spatial, inputs, window, cf=False, **kw):
+    """An OpCase for a convolution with the fused ReLU and max pool (``max_pool=window``)."""
+    fmt = "channels_first" if cf else "channels_last"
+    op = conv2d if spatial == 2 else conv1d
+    ref, tfn = r_conv(spatial, cf, **kw), torch and t_conv(spatial, cf=cf, **kw)
+
+    def fn(*a):
+        return op(*a, data_format=fmt, activation="relu", max_pool=window, **kw)
+
+    def torch_fn(*a):
+        y = torch.relu(tfn(*a))
+        if not cf:  # PyTorch pools channels-first
+            y = y.movedim(-1, 1)
+        pool = torch.nn.functional.max_pool2d if spatial == 2 else torch.nn.functional.max_pool1d
+        y = pool(y, window)
+        return y if cf else y.movedim(1, -1)
+
+    return OpCase(name, fn, inputs, lambda *a: _np_max_pool(np.maximum(ref(*a), 0), window, cf),
+                  (C.Conv,), torch and torch_fn)
+
+
 CASES = [
+    _pool_case("conv2d/fused_relu_max_pool", 2, [_n(2, 7, 6, 3), _n(3, 2, 3, 4), _n(4)], (2, 2)),
+    _pool_case("conv2d/fused_relu_max_pool_cf", 2, [_n(2, 3, 7, 7), _n(3, 3, 3, 2)], (3, 2),
+               cf=True, padding="same"),
+    _pool_case("conv1d/fused_relu_max_pool", 1, [_n(2, 9, 3), _n(3, 3, 4), _n(4)], 2),
     _relu_case("conv2d/fused_relu", 2, [_n(2, 5, 6, 3), _n(3, 2, 3, 4), _n(4)],
                padding="same"),
     _relu_case("conv2d/fused_relu_cf_stride", 2, [_n(2, 3, 6, 5), _n(3, 3, 3, 4)], cf=True,
@@ -352,16 +393,16 @@ def test_inference_saves_nothing_and_records_no_graph():
     assert y.creator is None and y.dtype == np.float32
     y = conv2d(x, w, padding="same")
     assert y.creator is not None
-    img, _, _, out = y.creator.saved
+    img, _, _, out, first = y.creator.saved
     assert img is x.data  # the input itself is kept for the weight gradient, not a copy
-    assert out is None  # no ReLU: the output is not needed
+    assert out is None and first is None  # no ReLU, no pool: the output is not needed
 
 
 def test_fused_relu_keeps_its_output_and_nothing_more():
     x = nr.from_numpy(_n(2, 6, 6, 3).astype(np.float32))
     w = nr.from_numpy(_n(3, 3, 3, 4).astype(np.float32)).requires_grad_(True)
     y = conv2d(x, w, padding="same", activation="relu")
-    img, _, _, out = y.creator.saved
+    img, _, _, out, _ = y.creator.saved
     assert img is x.data and out is y.data  # the pre-activation is never stored
     assert (y.data >= 0).all() and (y.data == 0).any()
 
@@ -641,3 +682,76 @@ def test_conv1d_and_transposed_convolutions_split_across_threads_match_one_threa
     split_work(lambda x, w: conv1d(x, w, padding="same", activation="relu"), x1, w1)
     x2, w2, b2 = rng.normal(size=(4, 5, 5, 3)), rng.normal(size=(3, 3, 2, 3)), rng.normal(size=2)
     split_work(lambda x, w, b: conv_transpose2d(x, w, b, stride=2), x2, w2, b2)
+
+
+@pytest.mark.parametrize("shape, kernel, pool, kwargs", [
+    ((4, 9, 9, 3), (3, 3, 3, 5), 2, {}),
+    ((4, 10, 7, 3), (3, 3, 3, 5), (2, 3), {"padding": "same"}),  # rows and columns left over
+    ((3, 3, 9, 8), (3, 3, 3, 4), 2, {"data_format": "channels_first"}),
+    ((5, 7, 6, 4), (3, 3, 2, 6), (3, 2), {"groups": 2, "stride": (1, 2)}),
+    ((4, 6, 6, 2), (1, 1, 2, 3), 1, {}),  # one position per window
+])
+@pytest.mark.parametrize("activation", [None, "relu"])
+def test_fused_max_pool_equals_max_pool_of_conv_values_and_gradients(shape, kernel, pool,
+                                                                     kwargs, activation):
+    rng = np.random.default_rng(3)
+    x, w, b = rng.normal(size=shape), rng.normal(size=kernel), rng.normal(size=kernel[-1])
+    x[0, 0] = x[0, 1]  # equal inputs: ties inside windows
+    data_format = kwargs.get("data_format", "channels_last")
+
+    def fused(x, w, b):
+        return conv2d(x, w, b, activation=activation, max_pool=pool, **kwargs)
+
+    def separate(x, w, b):
+        y = conv2d(x, w, b, activation=activation, **kwargs)
+        return nr.functions.max_pool2d(y, pool, data_format=data_format)
+
+    results = []
+    for fn in (separate, fused):
+        ts = [nr.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y = fn(*ts)
+        (y * nr.tensor(np.random.default_rng(0).normal(size=y.shape))).sum().backward()
+        results.append([y.data] + [t.grad for t in ts])
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_fused_max_pool_1d_and_without_bias_or_input_gradient():
+    rng = np.random.default_rng(4)
+    x, w = rng.normal(size=(4, 11, 3)), rng.normal(size=(3, 3, 5))
+    wt = nr.tensor(w, requires_grad=True)
+    y = conv1d(nr.tensor(x), wt, activation="relu", max_pool=2)  # x needs no gradient
+    y.sum().backward()
+    ref_w = nr.tensor(w, requires_grad=True)
+    ref = nr.functions.max_pool1d(conv1d(nr.tensor(x), ref_w, activation="relu"), 2)
+    ref.sum().backward()
+    assert y.shape == (4, 4, 5)
+    np.testing.assert_allclose(y.data, ref.data, rtol=1e-12)
+    np.testing.assert_allclose(wt.grad, ref_w.grad, rtol=1e-10)
+
+
+def test_fused_max_pool_saves_the_pooled_output_and_one_byte_per_window():
+    x = nr.from_numpy(_n(2, 8, 8, 3).astype(np.float32))
+    w = nr.from_numpy(_n(3, 3, 3, 4).astype(np.float32)).requires_grad_(True)
+    y = conv2d(x, w, activation="relu", max_pool=2)
+    _, _, _, out, first = y.creator.saved
+    assert out is y.data and y.shape == (2, 3, 3, 4)
+    assert first.dtype == np.uint8 and first.shape == y.shape
+    with nr.no_grad():
+        np.testing.assert_array_equal(conv2d(x, w, activation="relu", max_pool=2).data, y.data)
+
+
+@pytest.mark.parametrize("pool, match", [
+    (0, "max_pool must be >= 1"),
+    ((2, 2, 2), "max_pool must be an int or a tuple of 2 ints"),
+    (9, r"max_pool window \(9, 9\) is larger than the convolution's output \(6, 6\)"),
+])
+def test_fused_max_pool_rejects_bad_windows(pool, match):
+    with pytest.raises(ValueError, match=match):
+        conv2d(nr.ones(1, 8, 8, 1), nr.ones(3, 3, 1, 2), max_pool=pool)
+
+
+def test_fused_max_pool_split_across_threads_matches_one_thread(split_work):
+    rng = np.random.default_rng(5)
+    x, w, b = rng.normal(size=(5, 9, 8, 3)), rng.normal(size=(3, 3, 3, 4)), rng.normal(size=4)
+    split_work(lambda x, w, b: conv2d(x, w, b, activation="relu", max_pool=2), x, w, b)

@@ -45,6 +45,7 @@ from .. import parallel
 from ..autograd import Function
 from ..tensor import Tensor, _to_array
 from .linalg import _sum_rows
+from .pooling import _index_dtype, _offsets, max_windows, window_grads
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -400,19 +401,47 @@ def _gated(xp, rows, gate):
     return xp.multiply(rows, gate > 0, out=out)
 
 
-def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None,
-               row_sums=None, gate=None):
+def _row_source(xp, rows2, hw, gate=None):
+    """``rows(s0, s1)``: the rows of images ``s0:s1`` in ``rows2`` (M, C), masked where the
+    fused ReLU's output ``gate`` (M, C) is 0."""
+    def rows(s0, s1):
+        r = rows2[s0 * hw:s1 * hw]
+        return r if gate is None else _gated(xp, r, gate[s0 * hw:s1 * hw])
+    return rows
+
+
+def _unpooled_source(xp, gy, first, p, pool):
+    """``rows(s0, s1)``: the response-rows gradient of images ``s0:s1`` below a fused max pool,
+    in a scratch buffer: each window's gradient ``gy`` (N, Hp, Wp, C) at its first maximum
+    ``first``, zeros elsewhere."""
+    (ho, wo), c = p.response, p.c_resp
+    hp, wp = gy.shape[1:3]
+    windows = _offsets(4, (1, 2), pool, pool, (hp, wp))
+    covering = hp * pool[0] == ho and wp * pool[1] == wo
+
+    def rows(s0, s1):
+        grad = _buffer(xp, "unpooled", (s1 - s0, ho, wo, c), gy.dtype)
+        if not covering:  # the rows and columns no window reaches
+            grad.fill(0)
+        window_grads(xp, gy[s0:s1], first[s0:s1], grad, 2, windows, overlap=False)
+        return grad.reshape(-1, c)
+    return rows
+
+
+def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, grad_rows=None,
+               row_sums=None, pooled=None):
     """One pass over the image's column matrix, chunk by chunk, the images split across
     neurona's threads when the work is large (each part returns its own weight and bias
     gradient sums, added here).
 
     With ``out2`` (M, C_resp): writes ``cols @ W (+ bias)`` into it (the convolution), made
-    non-negative with ``relu``. With ``rows2`` (M, C_resp): returns ``cols^T @ rows2`` (the
-    weight gradient) as (K, C_resp), or (G, K/G, C_resp/G) with groups; see
-    ``_weight_from_acc``. Otherwise returns None. With ``row_sums`` (C_resp,) as well, adds the
-    column sums of ``rows2`` into it (the bias gradient), each chunk while it is in cache. With
-    ``gate`` (M, C_resp), the fused ReLU's output, ``rows2`` is the gradient above the ReLU and
-    is masked chunk by chunk."""
+    non-negative with ``relu``. With ``pooled`` ``(y, first, pool)`` instead: each chunk of that
+    response is max-pooled while in cache into ``y`` (N, Hp, Wp, C_resp) (windows of ``pool``,
+    stride ``pool``), the positions of the maxima written into ``first`` (or not, when None).
+    With ``grad_rows`` (see ``_row_source``): returns ``cols^T @ rows`` (the weight gradient)
+    as (K, C_resp), or (G, K/G, C_resp/G) with groups; see ``_weight_from_acc``. Otherwise
+    returns None. With ``row_sums`` (C_resp,) as well, adds the column sums of the rows into it
+    (the bias gradient)."""
     n = img.shape[0]
     hw = p.response[0] * p.response[1]
     # Without groups the bias rides in the GEMMs, on a column of ones after the columns: the
@@ -424,50 +453,53 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, rows2=None
         w2 = xp.concatenate([w2, bias.reshape(1, -1).astype(w2.dtype, copy=False)])
         bias = None
     sums = None if ones else row_sums
-    passes = (out2 is not None) + (rows2 is not None)
+    if pooled is not None:
+        y, first, pool = pooled
+        pooled = (y, first, _offsets(4, (1, 2), pool, pool, y.shape[1:3]))
+    passes = (out2 is not None or pooled is not None) + (grad_rows is not None)
     flops = 2.0 * n * hw * p.k[0] * p.k[1] * p.c_img * p.c_resp / p.groups * passes
     ranges = parallel.split_ranges(n, flops) if xp is np else [(0, n)]
-    if len(ranges) == 1:
-        acc = _cols_chunks(xp, img, p, w2, out2, bias, relu, rows2, sums, gate, ones)
-    else:
-        def part(lo, hi):
-            r0, r1 = lo * hw, hi * hw
-            own = None if sums is None else xp.zeros_like(sums)
-            acc = _cols_chunks(xp, img[lo:hi], p, w2, None if out2 is None else out2[r0:r1],
-                               bias, relu, None if rows2 is None else rows2[r0:r1], own,
-                               None if gate is None else gate[r0:r1], ones)
-            return acc, own
 
-        results = parallel.run_parts(part, ranges)
-        if sums is not None:
-            for _, own in results:
-                sums += own
-        acc = results[0][0]
-        if acc is not None:
-            for other, _ in results[1:]:
-                acc += other
-    if acc is not None and ones:
-        if row_sums is not None:
-            row_sums += acc[-1]
-        acc = acc[:-1]
+    def part(lo, hi):
+        own = None if sums is None or len(ranges) == 1 else xp.zeros_like(sums)
+        acc = _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows,
+                           sums if own is None else own, ones, pooled)
+        return acc, own
+
+    results = parallel.run_parts(part, ranges)
+    for _, own in results:
+        if own is not None:
+            sums += own
+    acc = results[0][0]
+    if acc is not None:
+        for other, _ in results[1:]:
+            acc += other
+        if ones:
+            if row_sums is not None:
+                row_sums += acc[-1]
+            acc = acc[:-1]
     return acc
 
 
-def _cols_chunks(xp, img, p, w2, out2, bias, relu, rows2, row_sums, gate, ones):
-    """``_cols_pass`` on the calling thread; ``ones``: the column matrix ends with a column of
-    ones (``w2`` with the bias as its last row)."""
-    n = img.shape[0]
+def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, ones, pooled):
+    """``_cols_pass`` for images ``lo:hi`` on the calling thread; ``ones``: the column matrix
+    ends with a column of ones (``w2`` with the bias as its last row); ``pooled``: ``(y,
+    first, window indices)``."""
     g = p.groups
-    hw = p.response[0] * p.response[1]
+    (ho, wo), c = p.response, p.c_resp
+    hw = ho * wo
     k_cols = p.k[0] * p.k[1] * p.c_img // g
     step = _chunk(p, k_cols * g, img.dtype.itemsize)
     acc = tmp = None
-    for s0 in range(0, n, step):
-        s1 = min(n, s0 + step)
+    for s0 in range(lo, hi, step):
+        s1 = min(hi, s0 + step)
         cols = _cols(xp, _padded(xp, img[s0:s1], p), p, ones)
         r0, r1 = s0 * hw, s1 * hw
-        if out2 is not None:
-            out = out2[r0:r1]
+        if out2 is not None or pooled is not None:
+            if out2 is not None:
+                out = out2[r0:r1]
+            else:
+                out = _buffer(xp, "response", (r1 - r0, c), xp.result_type(cols, w2))
             if g == 1:
                 xp.matmul(cols, w2, out=out)
             else:
@@ -477,8 +509,12 @@ def _cols_chunks(xp, img, p, w2, out2, bias, relu, rows2, row_sums, gate, ones):
                 out += bias  # still in cache
             if relu:
                 xp.maximum(out, _zeros(xp, out.shape, out.dtype), out=out)
-        if rows2 is not None:
-            rows = _gated(xp, rows2[r0:r1], None if gate is None else gate[r0:r1])
+            if pooled is not None:
+                y, first, windows = pooled
+                max_windows(xp, out.reshape(s1 - s0, ho, wo, c), 2, windows, y[s0:s1],
+                            first is not None, None if first is None else first[s0:s1])
+        if grad_rows is not None:
+            rows = grad_rows(s0, s1)
             if row_sums is not None:
                 row_sums += _sum_rows(xp, rows)
             if g > 1:
@@ -493,9 +529,9 @@ def _cols_chunks(xp, img, p, w2, out2, bias, relu, rows2, row_sums, gate, ones):
                     tmp = xp.empty_like(acc)
                 xp.matmul(cols, rows, out=tmp)
                 acc += tmp
-    if acc is None and rows2 is not None:  # an empty batch
-        kg, cr = k_cols + ones, rows2.shape[1] // g
-        acc = xp.zeros((kg, cr) if g == 1 else (g, kg, cr), rows2.dtype)
+    if acc is None and grad_rows is not None:  # no images
+        kg, cr = k_cols + ones, c // g
+        acc = xp.zeros((kg, cr) if g == 1 else (g, kg, cr), img.dtype)
     return acc
 
 
@@ -508,11 +544,11 @@ def _weight_from_acc(acc, p, wshape):
     return acc.reshape(g, kh, kw, cg, co // g).transpose(1, 2, 3, 0, 4).reshape(wshape)
 
 
-def _col2im_pass(xp, rows2, w2, p, n, dtype, gate=None):
-    """The canvas gradient of ``cols @ W`` from the response rows' gradient (M, C_resp):
-    ``rows @ W^T`` per chunk, scattered back onto a zeroed canvas (N, Hc, Wc, C_img) by
-    ``kh*kw`` strided additions, the images split across neurona's threads when the work is
-    large. ``gate``: as in ``_cols_pass``."""
+def _col2im_pass(xp, grad_rows, w2, p, n, dtype):
+    """The canvas gradient of ``cols @ W`` from the response rows' gradient (``grad_rows``, see
+    ``_row_source``): ``rows @ W^T`` per chunk, scattered back onto a zeroed canvas (N, Hc, Wc,
+    C_img) by ``kh*kw`` strided additions, the images split across neurona's threads when the
+    work is large."""
     (kh, kw), c, g = p.k, p.c_img, p.groups
     canvas = xp.zeros((n, p.canvas[0], p.canvas[1], c), dtype)
     if g == 1:
@@ -525,12 +561,12 @@ def _col2im_pass(xp, rows2, w2, p, n, dtype, gate=None):
         wb = xp.ascontiguousarray(w2.transpose(0, 2, 1))  # (G, C_out/G, K/G)
     flops = 2.0 * n * p.response[0] * p.response[1] * kh * kw * c * p.c_resp / g
     ranges = parallel.split_ranges(n, flops) if xp is np else [(0, n)]
-    parallel.run_parts(_col2im_chunks, [(xp, rows2, wb, p, canvas, lo, hi, gate)
+    parallel.run_parts(_col2im_chunks, [(xp, grad_rows, wb, p, canvas, lo, hi)
                                         for lo, hi in ranges])
     return canvas
 
 
-def _col2im_chunks(xp, rows2, wb, p, canvas, lo, hi, gate):
+def _col2im_chunks(xp, grad_rows, wb, p, canvas, lo, hi):
     """``_col2im_pass`` for images ``lo:hi`` on the calling thread; ``wb`` is the weight
     prepared there."""
     (ho, wo), (kh, kw), (sh, sw), (dh, dw) = p.response, p.k, p.s, p.d
@@ -544,9 +580,7 @@ def _col2im_chunks(xp, rows2, wb, p, canvas, lo, hi, gate):
     for s0 in range(lo, hi, step):
         s1 = min(hi, s0 + step)
         m = (s1 - s0) * hw
-        rows = rows2[s0 * hw:s1 * hw]
-        if gate is not None:
-            rows = _gated(xp, rows, gate[s0 * hw:s1 * hw])
+        rows = grad_rows(s0, s1)
         target = canvas[s0:s1]
         if g == 1:
             gcols = xp.matmul(rows, wb, out=_buffer(xp, "gcols", (kh * kw, m, c), dtype))
@@ -586,14 +620,20 @@ def _rows(xp, a, p, channels):
 
 class Conv(Function):
     """N-D (1-D or 2-D) convolution ``y = conv(x, W) + b``, or ``relu(conv(x, W) + b)`` with
-    ``self.relu``; ``self.plan`` holds the geometry.
+    ``self.relu``, max-pooled with ``self.pool`` (canonical 2-D window, stride the window,
+    valid); ``self.plan`` holds the geometry.
 
     x: (N, H, W, C_in) (or its 1-D / channels-first variants), W: (kh, kw, C_in/G, C_out),
-    b: (C_out,) or absent. Returns (N, Ho, Wo, C_out) in the input's layout.
+    b: (C_out,) or absent. Returns (N, Ho, Wo, C_out) in the input's layout, or (N, Ho // ph,
+    Wo // pw, C_out) pooled.
 
     The fused ReLU runs on each chunk of the output while it is in cache, and the
     pre-activation is never stored: one full pass and one output-sized array fewer than a
-    separate ReLU (whose input the graph would keep alive until backward).
+    separate ReLU (whose input the graph would keep alive until backward). The fused max pool
+    goes further: the response never leaves the cache, only the pooled output and one byte per
+    window (the maximum's position) are written, and backward rebuilds each chunk's response
+    gradient in cache from them. The ReLU's mask is then taken on the pooled output (a window's
+    maximum is the response at the position that gets its gradient).
     """
 
     def forward(self, x, w, b=None):
@@ -604,38 +644,55 @@ class Conv(Function):
             w = w[None]
         w2 = _grouped_weight(w, p)
         n = img.shape[0]
-        y = xp.empty((n, p.response[0], p.response[1], p.c_resp),
-                     xp.result_type(x.dtype, w.dtype))
-        _cols_pass(xp, img, p, w2, y.reshape(-1, p.c_resp), b, self.relu)
+        dtype = xp.result_type(x.dtype, w.dtype)
         needs = self.needs_grad
-        if True in needs:  # recording: some input needs a gradient
+        recording = True in needs  # some input needs a gradient
+        first = None
+        if self.pool is None:
+            y = xp.empty((n, p.response[0], p.response[1], p.c_resp), dtype)
+            _cols_pass(xp, img, p, w2, y.reshape(-1, p.c_resp), b, self.relu)
+        else:
+            (ph, pw), (ho, wo) = self.pool, p.response
+            y = xp.empty((n, ho // ph, wo // pw, p.c_resp), dtype)
+            if recording:
+                first = xp.empty(y.shape, _index_dtype(ph * pw))
+            _cols_pass(xp, img, p, w2, bias=b, relu=self.relu, pooled=(y, first, self.pool))
+        if recording:
             self.save_for_backward(img if needs[1] else None, w2, w.shape,
-                                   y if self.relu else None)
+                                   y if self.relu else None, first)
         return _restore(y, p)
 
     def backward(self, gy):
-        img, w2, wshape, y = self.saved
+        img, w2, wshape, y, first = self.saved
         xp = self.xp
         p = self.plan
         needs = self.needs_grad
         g4 = _canonical(gy, p)
-        gy2 = _rows(xp, g4, p, p.c_resp)
-        # through the fused ReLU: the passes below zero gy2 where the output was clamped
-        gate = None if y is None else y.reshape(-1, p.c_resp)
+        if self.pool is None:
+            gy2 = _rows(xp, g4, p, p.c_resp)
+            # through the fused ReLU: the passes zero gy2 where the output was clamped
+            gate = None if y is None else y.reshape(-1, p.c_resp)
+            grad_rows = _row_source(xp, gy2, p.response[0] * p.response[1], gate)
+            bias_rows = lambda: gy2 if gate is None else gy2 * (gate > 0)  # noqa: E731
+        else:
+            if y is not None:  # the ReLU, on the pooled output
+                g4 = g4 * (y > 0)
+            grad_rows = _unpooled_source(xp, g4, first, p, self.pool)
+            bias_rows = lambda: g4.reshape(-1, p.c_resp)  # noqa: E731  (lands once each)
         gx = gw = gb = None
         bias_grad = len(needs) == 3 and needs[2]
         if needs[1]:
             if bias_grad:
-                gb = xp.zeros(p.c_resp, gy2.dtype)
-            acc = _cols_pass(xp, img, p, rows2=gy2, row_sums=gb, gate=gate)
+                gb = xp.zeros(p.c_resp, gy.dtype)
+            acc = _cols_pass(xp, img, p, grad_rows=grad_rows, row_sums=gb)
             gw = _weight_from_acc(acc, p, wshape)
             if p.spatial == 1:
                 gw = gw[0]
         if needs[0]:
-            canvas = _col2im_pass(xp, gy2, w2, p, g4.shape[0], gy.dtype, gate)
+            canvas = _col2im_pass(xp, grad_rows, w2, p, g4.shape[0], gy.dtype)
             gx = _restore(_crop(canvas, p), p)
         if bias_grad and gb is None:
-            gb = _sum_rows(xp, gy2 if gate is None else gy2 * (gate > 0))
+            gb = _sum_rows(xp, bias_rows())
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
 
@@ -655,7 +712,8 @@ class ConvTranspose(Function):
         n = g4.shape[0]
         x2 = _rows(xp, g4, p, p.c_resp)
         w2 = _grouped_weight(w, p)
-        y = _crop(_col2im_pass(xp, x2, w2, p, n, xp.result_type(x.dtype, w.dtype)), p)
+        rows = _row_source(xp, x2, p.response[0] * p.response[1])
+        y = _crop(_col2im_pass(xp, rows, w2, p, n, xp.result_type(x.dtype, w.dtype)), p)
         if b is not None:
             if not p.trivial_pad:
                 y = xp.ascontiguousarray(y)
@@ -677,8 +735,9 @@ class ConvTranspose(Function):
         if needs[0]:
             gx = xp.empty((n, p.response[0], p.response[1], p.c_resp), gy.dtype)
             out2 = gx.reshape(-1, p.c_resp)
+        hw = p.response[0] * p.response[1]
         acc = _cols_pass(xp, img, p, w2 if needs[0] else None, out2,
-                         rows2=x2 if needs[1] else None)
+                         grad_rows=_row_source(xp, x2, hw) if needs[1] else None)
         if needs[0]:
             gx = _restore(gx, p)
         if needs[1]:
@@ -711,8 +770,22 @@ def _bias(op, b, c_out):
     return b
 
 
+def _max_pool(op, spatial, max_pool, p):
+    """The fused max pool's canonical 2-D window, or None."""
+    if max_pool is None:
+        return None
+    window = _ints(op, "max_pool", max_pool, spatial)
+    if spatial == 1:
+        window = (1,) + window
+    if any(n < k for n, k in zip(p.response, window, strict=True)):
+        size = p.response if spatial == 2 else p.response[1:]
+        raise ValueError(f"{op}: max_pool window {window[2 - spatial:]} is larger than the "
+                         f"convolution's output {size}")
+    return window
+
+
 def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_format,
-          activation):
+          activation, max_pool):
     x = _tensor(op, "x", x)
     weight = _tensor(op, "weight", weight)
     if activation not in (None, "relu"):
@@ -721,10 +794,11 @@ def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_
                          "output")
     p = _plan(_conv_plan_cached, _conv_plan, op, spatial, x.data.shape, weight.data.shape,
               stride, padding, dilation, groups, data_format)
-    relu = activation == "relu"
+    options = {"plan": p, "relu": activation == "relu",
+               "pool": _max_pool(op, spatial, max_pool, p)}
     if bias is None:
-        return Conv.apply(x, weight, plan=p, relu=relu)
-    return Conv.apply(x, weight, _bias(op, bias, p.c_resp), plan=p, relu=relu)
+        return Conv.apply(x, weight, **options)
+    return Conv.apply(x, weight, _bias(op, bias, p.c_resp), **options)
 
 
 def _conv_transpose(op, spatial, x, weight, bias, stride, padding, output_padding, dilation,
@@ -739,7 +813,7 @@ def _conv_transpose(op, spatial, x, weight, bias, stride, padding, output_paddin
 
 
 def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1,
-           data_format="channels_last", activation=None) -> Tensor:
+           data_format="channels_last", activation=None, max_pool=None) -> Tensor:
     """2-D convolution (cross-correlation, as Keras and PyTorch compute it).
 
     Args:
@@ -759,9 +833,19 @@ def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1
         activation: None, or ``"relu"`` to apply ReLU inside the convolution (the same values
             and gradients as ``F.relu(conv2d(...))``, with one pass and one output-sized
             array fewer; the layers use it for ``activation="relu"``).
+        max_pool: None, or a window (an int or a pair) to max-pool the (activated) output
+            with, stride the window, ``"valid"``: the same values and gradients as
+            ``F.max_pool2d(conv2d(...), max_pool)``, without ever storing the convolution's
+            output (a ``Sequential`` model uses it for a ``Conv2D`` followed by such a
+            ``MaxPooling2D``).
 
     Returns:
-        (N, Ho, Wo, C_out) (or (N, C_out, Ho, Wo)), ``Ho = (H + pads - (kh-1)*d - 1) // s + 1``.
+        (N, Ho, Wo, C_out) (or (N, C_out, Ho, Wo)), ``Ho = (H + pads - (kh-1)*d - 1) // s + 1``;
+        with ``max_pool=(ph, pw)``: (N, Ho // ph, Wo // pw, C_out).
+
+    Raises:
+        ValueError: for a bad argument or shape (naming it), or a ``max_pool`` window larger
+            than the output.
 
     Example:
         >>> y = F.conv2d(nr.randn(8, 28, 28, 1), nr.randn(3, 3, 1, 32), padding="same")
@@ -769,24 +853,25 @@ def conv2d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1
         (8, 28, 28, 32)
     """
     return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups, data_format,
-                 activation)
+                 activation, max_pool)
 
 
 def conv1d(x, weight, bias=None, stride=1, padding="valid", dilation=1, groups=1,
-           data_format="channels_last", activation=None) -> Tensor:
+           data_format="channels_last", activation=None, max_pool=None) -> Tensor:
     """1-D convolution; as :func:`conv2d` with one spatial dimension.
 
     x: (N, L, C_in) (channels_last) or (N, C_in, L); weight: (k, C_in // groups, C_out);
     bias: (C_out,). padding: ``"valid"``, ``"same"``, an int or ``(left, right)``.
-    activation: None or ``"relu"`` (fused, as in :func:`conv2d`).
-    Returns (N, Lo, C_out) (or (N, C_out, Lo)).
+    activation: None or ``"relu"`` (fused, as in :func:`conv2d`). max_pool: None or a window
+    (an int), fused as in :func:`conv2d`.
+    Returns (N, Lo, C_out) (or (N, C_out, Lo)); with ``max_pool=k``: (N, Lo // k, C_out).
 
     Example:
         >>> F.conv1d(nr.randn(4, 100, 3), nr.randn(5, 3, 16), stride=2).shape
         (4, 48, 16)
     """
     return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups, data_format,
-                 activation)
+                 activation, max_pool)
 
 
 def conv_transpose2d(x, weight, bias=None, stride=1, padding="valid", output_padding=None,
