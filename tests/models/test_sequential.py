@@ -107,3 +107,93 @@ def test_variable_length_input_spec():
     assert [layer.output_shape for layer in model.layers] == [
         (None, None, 8), (None, None, 8), (None, 8)]
     assert model.predict(np.zeros((3, 11, 4), np.float32), verbose=0).shape == (3, 8)
+
+
+def _conv_pool_model(conv, pool, shape):
+    model = keras.Sequential([keras.Input(shape), conv, pool, layers.Flatten(), layers.Dense(3)])
+    model.build((None,) + shape)
+    return model
+
+
+def _run_layers_one_by_one(model, x):
+    """The model's output and gradients with every layer called on its own (never fused)."""
+    out = keras.tensor(x)
+    for layer in model.layers:
+        out = layer(out)
+    return out
+
+
+def _output_and_grads(model, x, call):
+    for w in model.trainable_weights:
+        w.grad = None
+    y = call(model, x)
+    (y * keras.tensor(np.arange(y.size, dtype=y.dtype).reshape(y.shape) / y.size)).sum().backward()
+    return [y.data] + [w.grad.copy() for w in model.trainable_weights]
+
+
+@pytest.mark.parametrize("conv, pool, shape", [
+    (lambda: layers.Conv2D(4, 3, activation="relu"), lambda: layers.MaxPooling2D(2), (9, 8, 2)),
+    (lambda: layers.Conv2D(4, 3, padding="same"), lambda: layers.MaxPooling2D((2, 3)), (7, 9, 2)),
+    (lambda: layers.Conv2D(4, 3, activation="relu", data_format="channels_first"),
+     lambda: layers.MaxPooling2D(2, data_format="channels_first"), (2, 8, 8)),
+    (lambda: layers.Conv1D(5, 3, padding="causal", activation="relu"),
+     lambda: layers.MaxPooling1D(2), (11, 3)),
+])
+def test_a_convolution_then_max_pool_runs_fused_with_the_same_result(conv, pool, shape):
+    keras.utils.set_seed(0)
+    model = _conv_pool_model(conv(), pool(), shape)
+    x = np.random.default_rng(0).normal(size=(4,) + shape)
+    fused = _output_and_grads(model, x, lambda m, x: m(keras.tensor(x)))
+    plain = _output_and_grads(model, x, _run_layers_one_by_one)
+    for got, want in zip(fused, plain, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    conv_layer, pool_layer = model.layers[:2]
+    assert conv_layer._fusable_pool(pool_layer, keras.tensor(x)) == pool_layer.pool_size
+    assert "MaxPool" not in _functions_in_graph(model(keras.tensor(x)))  # the Conv pools
+
+
+def _functions_in_graph(y) -> set:
+    names, todo = set(), [y.creator]
+    while todo:
+        fn = todo.pop()
+        if fn is not None:
+            names.add(type(fn).__name__)
+            todo.extend(t.creator for t in fn.inputs if t is not None)
+    return names
+
+
+@pytest.mark.parametrize("conv, pool", [
+    (lambda: layers.Conv2D(4, 3, activation="tanh"), lambda: layers.MaxPooling2D(2)),
+    (lambda: layers.Conv2D(4, 3), lambda: layers.MaxPooling2D(2, strides=1)),
+    (lambda: layers.Conv2D(4, 3), lambda: layers.MaxPooling2D(2, padding="same")),
+    (lambda: layers.Conv2D(4, 3), lambda: layers.AveragePooling2D(2)),
+    (lambda: layers.Conv2D(4, 3, activity_regularizer="l2"), lambda: layers.MaxPooling2D(2)),
+])
+def test_other_convolution_pool_pairs_are_not_fused(conv, pool):
+    model = _conv_pool_model(conv(), pool(), (8, 8, 2))
+    x = keras.tensor(np.ones((2, 8, 8, 2)))
+    conv_layer, pool_layer = model.layers[:2]
+    assert conv_layer._fusable_pool(pool_layer, x) is None
+    np.testing.assert_allclose(model(x).data, _run_layers_one_by_one(model, x.data).data)
+    assert {"MaxPool", "AvgPool"} & _functions_in_graph(model(x))  # the pool ran on its own
+
+
+def test_no_fusion_while_a_layers_call_is_replaced_to_record_its_output():
+    model = _conv_pool_model(layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2),
+                             (8, 8, 2))
+    conv_layer, pool_layer = model.layers[:2]
+    seen = []
+    original = conv_layer.call
+    conv_layer.call = lambda inputs: seen.append(inputs.shape) or original(inputs)
+    model(keras.tensor(np.ones((2, 8, 8, 2))))
+    assert seen == [(2, 8, 8, 2)]  # the convolution ran as its own layer
+    del conv_layer.call
+    assert conv_layer._fusable_pool(pool_layer, keras.tensor(np.ones((2, 8, 8, 2)))) == (2, 2)
+
+
+def test_a_pool_window_larger_than_the_convolutions_output_gives_the_pool_layers_error():
+    conv, pool = layers.Conv2D(2, 3), layers.MaxPooling2D(4)
+    model = keras.Sequential([conv, pool])
+    model(keras.tensor(np.ones((1, 7, 7, 1))))  # builds: 5x5 -> 1x1
+    with pytest.raises(ValueError, match="MaxPooling2D.*cannot pool a \\(4, 4\\) window"):
+        model(keras.tensor(np.ones((1, 5, 5, 1))))  # 3x3 output: too small for the window

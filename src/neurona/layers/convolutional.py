@@ -20,6 +20,7 @@ from .. import functions as F
 from ..functions.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .base import Layer
 from .core import weight_args_config
+from .pooling import MaxPooling1D, MaxPooling2D
 
 __all__ = [
     "Conv1D", "Conv2D", "Conv1DTranspose", "Conv2DTranspose",
@@ -249,6 +250,10 @@ class _BaseConv(Layer):
 # -- convolutions ---------------------------------------------------------------------------------
 
 
+# the max pools a convolution can run fused with, by rank (see ``_Conv._fusable_pool``)
+_MAX_POOLS = {1: (MaxPooling1D,), 2: (MaxPooling2D,)}
+
+
 class _Conv(_BaseConv):
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
@@ -305,14 +310,45 @@ class _Conv(_BaseConv):
                                         constraint=self.bias_constraint)
 
     def call(self, inputs):
+        return self._convolve(inputs)
+
+    def _convolve(self, inputs, max_pool=None):
+        """The layer's output, max-pooled with windows ``max_pool`` (stride the window,
+        valid) when given: see :meth:`_fusable_pool`."""
         kernel = self.kernel
         inputs = self._prepare(inputs, kernel.dtype)
         if self._causal_pad is not None:
             inputs = F.pad(inputs, self._causal_pad)
         fused = self._fused_activation()
         z = self._fn(inputs, kernel, self.bias, self.strides, self._fn_padding,
-                     self.dilation_rate, self.groups, self.data_format, fused)
-        return z if fused else self._activate(z)
+                     self.dilation_rate, self.groups, self.data_format, fused, max_pool)
+        return z if fused or max_pool is not None else self._activate(z)
+
+    def _fusable_pool(self, pool, x):
+        """The window of ``pool``, the layer after this one in a ``Sequential`` model, when the
+        two can run as one fused function on the Tensor ``x`` (the convolution's response then
+        never leaves the cache: see ``functions.conv.conv2d``'s ``max_pool``), else None.
+
+        They can when ``pool`` is a max pool of the same rank and data format with ``'valid'``
+        windows that stride by their size and fit the convolution's output, this layer's
+        activation is ReLU or linear, both are built plain layers (no activity regularizer,
+        no ``call`` replaced on the instance, as ``Diagnostics`` does to record outputs) and
+        ``x`` carries no mask. The result is the same as calling them one after the other."""
+        if (type(pool) not in _MAX_POOLS.get(self._rank, ()) or pool.padding != "valid"
+                or pool.strides != pool.pool_size or pool.data_format != self.data_format
+                or not (self.built and pool.built)
+                or self.activity_regularizer is not None
+                or pool.activity_regularizer is not None
+                or "call" in self.__dict__ or "call" in pool.__dict__
+                or getattr(x, "_mask", None) is not None
+                or (self._fused_activation() is None
+                    and self.activation is not activations.linear)):
+            return None
+        out = self.compute_output_shape(tuple(x.shape))
+        size = out[1:1 + self._rank] if self.data_format == "channels_last" else out[2:]
+        if any(n < k for n, k in zip(size, pool.pool_size, strict=True)):
+            return None  # the pool layer's own call gives the error
+        return pool.pool_size
 
     def get_config(self) -> dict:
         return {

@@ -111,8 +111,21 @@ class Sequential(Model):
         if not self._stack:
             raise ValueError("Sequential model has no layers: add some with model.add(...)")
         x = inputs
-        for layer in self._stack:
-            x = layer(x)
+        stack = self._stack
+        i, last = 0, len(stack) - 1
+        while i <= last:
+            layer = stack[i]
+            # a convolution followed by a max pool runs as one fused function (the same
+            # result; the convolution's output never leaves the cache)
+            window = (layer._fusable_pool(stack[i + 1], x)
+                      if i < last and type(x) is Tensor and hasattr(layer, "_fusable_pool")
+                      else None)
+            if window is not None:
+                x = layer._convolve(x, window)
+                i += 2
+            else:
+                x = layer(x)
+                i += 1
         return x
 
     def get_config(self) -> dict:
