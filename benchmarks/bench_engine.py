@@ -200,8 +200,10 @@ def gemm_ceiling_step():
                                                                    (128, 10)])
 
     def products():
-        forward = (x @ w1, h1 @ w2, h2 @ w3)
-        backward = (h2.T @ g3, g3 @ w3.T, h1.T @ g2, g2 @ w2.T, x.T @ g1)
+        # on BLAS's threads: importing neurona keeps NumPy's BLAS on one thread outside it
+        with nr.parallel.blas_threads():
+            forward = (x @ w1, h1 @ w2, h2 @ w3)
+            backward = (h2.T @ g3, g3 @ w3.T, h1.T @ g2, g2 @ w2.T, x.T @ g1)
         return forward, backward
 
     return products

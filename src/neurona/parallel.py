@@ -3,7 +3,7 @@
 NumPy releases the GIL inside its array loops and BLAS calls, so Python threads can compute
 parts of one op at the same time. Which split pays depends on the op's grain:
 
-- **Chunky ops** (convolutions, pooling, attention) cut their batch into parts, one per thread
+- **Chunky ops** (convolutions, max pooling) cut their batch into parts, one per thread
   (:func:`split_ranges`, :func:`run_parts`): the first part runs on the calling thread, the
   others on a pool of workers. A handoff to a worker and back costs about 100 µs on a small
   virtual machine (two futex wake-ups), so an op splits only when each part is worth more.
@@ -15,6 +15,13 @@ That spinning is why BLAS otherwise stays on one thread: for about 0.1 s after a
 call, OpenBLAS's idle threads keep their cores busy, and a pool part that lands there runs
 2-3x slower (measured: a 2.4 ms elementwise region took 5-8 ms right after a threaded GEMM).
 So small products never wake BLAS's threads, and pool regions run with BLAS on one thread.
+Measured on 2 cores against PyTorch (``benchmarks/README.md``): the pool alone lost the
+recurrent and Transformer workloads (LSTM 0.63-0.75x, GRU 1.02x), BLAS's threads alone lost
+the convnet (training 0.89x, inference 0.51x); together they keep the best of each.
+
+Once neurona has run an op, NumPy's BLAS stays on one thread outside neurona's large products,
+for the user's own NumPy code too; ``with neurona.parallel.blas_threads():`` gives it the
+threads back for a block.
 
 ``set_num_threads(n)`` sets how many threads an op may use (default: ``NEURONA_NUM_THREADS``,
 else ``OMP_NUM_THREADS``, else ``OPENBLAS_NUM_THREADS``, else the cores this process may run
