@@ -27,8 +27,9 @@ Without groups, the bias rides in the GEMMs on a column of ones after the column
 broadcast pass over the output; backward's weight GEMM yields the bias gradient as its last
 row). The images of a large batch are split across neurona's threads
 (:mod:`neurona.parallel`), each part running the chunk loop on its own images and scratch
-buffers; measured on the Keras MNIST convnet's training step (batch 128, 2 cores), that took
-the step from 0.63-0.94x PyTorch's speed to 1.04-1.29x.
+buffers; measured on the Keras MNIST convnet's training step (batch 128, 2 cores, the same
+run for both), that took the step from 0.63x PyTorch's speed to 1.02x (the bias and pooling
+changes since: 0.94-1.51x over five runs, ``benchmarks/README.md``).
 
 Weights use Keras's layouts: ``(kh, kw, C_in // groups, C_out)`` for a convolution and
 ``(kh, kw, C_out, C_in)`` for a transposed one (1-D: drop ``kh``).
