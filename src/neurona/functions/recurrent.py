@@ -13,7 +13,7 @@ backward run with NumPy's BLAS on neurona's threads (:func:`neurona.parallel.thr
 per-step products are what threads speed up here, and OpenBLAS hands them to its threads far
 faster than a Python pool could (measured, LSTM batch 64 x 50 steps x 128 units, 2 threads:
 the batch split across a pool measured 0.63-0.75x PyTorch's training step, BLAS's threads
-0.83-0.91x). Weights use Keras's layouts:
+0.82-0.98x). Weights use Keras's layouts:
 
 - SimpleRNN: kernel ``(in, u)``, recurrent_kernel ``(u, u)``, bias ``(u,)``.
 - LSTM: kernel ``(in, 4u)``, recurrent_kernel ``(u, 4u)``, bias ``(4u,)``; gates ``i, f, c, o``.
