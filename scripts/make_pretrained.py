@@ -10,8 +10,8 @@ Run it with:  python scripts/make_pretrained.py [--out PATH] [--epochs N]
 
 import os
 
-# one BLAS thread: multi-threaded GEMMs may sum in a different order from run to run
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+# one thread for neurona and BLAS: split work may sum in a different order with other counts
+for var in ("NEURONA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
 import argparse  # noqa: E402
