@@ -14,6 +14,7 @@ from . import (
     constraints,
     data,
     functions,
+    heap,
     initializers,
     layers,
     losses,
@@ -126,6 +127,6 @@ __all__ = [
     "var", "where",
     "Sequential", "Model", "Input",
     "activations", "applications", "autograd", "backend", "callbacks", "constraints", "data",
-    "datasets", "functions", "initializers", "layers", "losses", "metrics", "models",
+    "datasets", "functions", "heap", "initializers", "layers", "losses", "metrics", "models",
     "optimizers", "parallel", "regularizers", "rl", "saving", "testing", "utils", "viz",
 ]
