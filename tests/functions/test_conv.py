@@ -741,6 +741,18 @@ def test_fused_max_pool_saves_the_pooled_output_and_one_byte_per_window():
         np.testing.assert_array_equal(conv2d(x, w, activation="relu", max_pool=2).data, y.data)
 
 
+def test_fused_max_pool_computes_only_the_outputs_its_windows_read():
+    # 13x13 images, 3x3 kernel: 11x11 outputs, of which a pool of 2 reads 10x10
+    x = nr.tensor(_n(2, 13, 13, 3), requires_grad=True)
+    w = nr.tensor(_n(3, 3, 3, 4), requires_grad=True)
+    y = conv2d(x, w, activation="relu", max_pool=2)
+    assert y.shape == (2, 5, 5, 4) and y.creator.plan.response == (10, 10)
+    y.sum().backward()
+    # the last input row and column feed only the discarded outputs
+    assert not x.grad[:, 12].any() and not x.grad[:, :, 12].any()
+    assert x.grad[:, 11].any()
+
+
 @pytest.mark.parametrize("pool, match", [
     (0, "max_pool must be >= 1"),
     ((2, 2, 2), "max_pool must be an int or a tuple of 2 ints"),

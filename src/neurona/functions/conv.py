@@ -785,6 +785,21 @@ def _max_pool(op, spatial, max_pool, p):
     return window
 
 
+def _pooled_plan(p, window):
+    """The plan ``p`` restricted to the response a valid max pool of ``window`` (stride the
+    window) reads: its first ``Ho // ph * ph`` rows and ``Wo // pw * pw`` columns. The pool
+    discards the rest, so the fused convolution never computes it: a 3x3 valid convolution of
+    13x13 images pooled by 2 (the Keras MNIST convnet's second layer) needs 10x10 of its 11x11
+    outputs, 17% fewer products forward and backward; the input rows and columns only the
+    discarded outputs read get a zero gradient."""
+    (ph, pw), (ho, wo) = window, p.response
+    used = (ho // ph * ph, wo // pw * pw)
+    if used == p.response:
+        return p
+    return _Plan(p.spatial, p.cf, p.k, p.s, p.d, p.groups, p.pads, p.image, used, p.c_img,
+                 p.c_resp)
+
+
 def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_format,
           activation, max_pool):
     x = _tensor(op, "x", x)
@@ -795,8 +810,10 @@ def _conv(op, spatial, x, weight, bias, stride, padding, dilation, groups, data_
                          "output")
     p = _plan(_conv_plan_cached, _conv_plan, op, spatial, x.data.shape, weight.data.shape,
               stride, padding, dilation, groups, data_format)
-    options = {"plan": p, "relu": activation == "relu",
-               "pool": _max_pool(op, spatial, max_pool, p)}
+    pool = _max_pool(op, spatial, max_pool, p)
+    if pool is not None:
+        p = _pooled_plan(p, pool)
+    options = {"plan": p, "relu": activation == "relu", "pool": pool}
     if bias is None:
         return Conv.apply(x, weight, **options)
     return Conv.apply(x, weight, _bias(op, bias, p.c_resp), **options)
