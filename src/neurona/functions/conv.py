@@ -46,7 +46,7 @@ from .. import parallel
 from ..autograd import Function
 from ..tensor import Tensor, _to_array
 from .linalg import _sum_rows
-from .pooling import _index_dtype, _offsets, max_windows, window_grads
+from .pooling import _index_dtype, _offsets, max_blocks, max_windows, window_grads
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -348,30 +348,40 @@ def _padded(xp, img, p):
     return canvas
 
 
-def _cols(xp, canvas, p, ones=False):
+def _cols(xp, canvas, p, ones=False, pool=None):
     """The column matrix of a chunk's canvas: (M, kh*kw*C), or (G, M, kh*kw*C/G) with groups,
     in a scratch buffer. Columns are ordered (kh, kw, C), as the weight's rows. With ``ones``
-    (no groups), a last column of ones follows: the bias's row in the GEMMs."""
+    (no groups), a last column of ones follows: the bias's row in the GEMMs.
+
+    Rows are the response's positions in row-major order (n, Ho, Wo), or, with ``pool`` (a
+    window (ph, pw) that tiles the response; no groups), window-position-major (ph, pw, n,
+    Ho/ph, Wo/pw): then each position of every pooling window is a contiguous block of rows,
+    so pooling the GEMM's result reads whole blocks instead of gathering strided positions."""
     n, _, _, c = canvas.shape
     (ho, wo), (kh, kw), (sh, sw), (dh, dw) = p.response, p.k, p.s, p.d
     sn, s_h, s_w, sc = canvas.strides
     g = p.groups
     strided = xp.lib.stride_tricks.as_strided
     k = kh * kw * c + ones
+    if pool is None:  # the response's positions: shape and canvas strides of the view's axes
+        at, at_strides = (n, ho, wo), (sn, s_h * sh, s_w * sw)
+    else:
+        (ph, pw) = pool
+        at = (ph, pw, n, ho // ph, wo // pw)
+        at_strides = (s_h * sh, s_w * sw, sn, s_h * sh * ph, s_w * sw * pw)
     if g == 1 and c == 1:
         # one channel (grey images): build the transpose, whose rows copy whole image rows
         # (the (M, K) layout would copy runs of kw values); GEMMs take it transposed for free
         buf = _buffer(xp, "cols", (k, n * ho * wo), canvas.dtype)
-        view = strided(canvas, (kh, kw, n, ho, wo), (s_h * dh, s_w * dw, sn, s_h * sh, s_w * sw))
-        xp.copyto(buf[:kh * kw].reshape(kh, kw, n, ho, wo), view)
+        view = strided(canvas, (kh, kw) + at, (s_h * dh, s_w * dw) + at_strides)
+        xp.copyto(buf[:kh * kw].reshape((kh, kw) + at), view)
         if ones:
             buf[-1] = 1
         return buf.T
     if g == 1:
         buf = _buffer(xp, "cols", (n * ho * wo, k), canvas.dtype)
-        view = strided(canvas, (n, ho, wo, kh, kw, c),
-                       (sn, s_h * sh, s_w * sw, s_h * dh, s_w * dw, sc))
-        xp.copyto(buf[:, :kh * kw * c].reshape(n, ho, wo, kh, kw, c), view)
+        view = strided(canvas, at + (kh, kw, c), at_strides + (s_h * dh, s_w * dw, sc))
+        xp.copyto(buf[:, :kh * kw * c].reshape(at + (kh, kw, c)), view)
         if ones:
             buf[:, -1] = 1
         return buf
@@ -429,8 +439,28 @@ def _unpooled_source(xp, gy, first, p, pool):
     return rows
 
 
+def _pooled_rows_source(xp, gy, first, pool):
+    """``rows(s0, s1)``: the response-rows gradient of images ``s0:s1`` below a fused max pool,
+    window-position-major as ``_cols(..., pool=pool)`` orders the columns, in a scratch
+    buffer: block ``q`` holds ``gy`` where a window's first maximum is its position ``q``, zeros
+    elsewhere (``gy`` itself for one position per window)."""
+    positions = pool[0] * pool[1]
+    c = gy.shape[-1]
+
+    def rows(s0, s1):
+        g = gy[s0:s1]
+        if positions == 1:
+            return g.reshape(-1, c)
+        out = _buffer(xp, "pooled rows", (positions,) + g.shape, g.dtype)
+        at = _buffer(xp, "pooled mask", g.shape, np.bool_)
+        for q in range(positions):
+            xp.multiply(g, xp.equal(first[s0:s1], q, out=at), out=out[q])
+        return out.reshape(-1, c)
+    return rows
+
+
 def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, grad_rows=None,
-               row_sums=None, pooled=None):
+               row_sums=None, pooled=None, pool_order=None):
     """One pass over the image's column matrix, chunk by chunk, the images split across
     neurona's threads when the work is large (each part returns its own weight and bias
     gradient sums, added here).
@@ -442,7 +472,8 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, grad_rows=
     With ``grad_rows`` (see ``_row_source``): returns ``cols^T @ rows`` (the weight gradient)
     as (K, C_resp), or (G, K/G, C_resp/G) with groups; see ``_weight_from_acc``. Otherwise
     returns None. With ``row_sums`` (C_resp,) as well, adds the column sums of the rows into it
-    (the bias gradient)."""
+    (the bias gradient). ``pool_order``: a pooling window (no groups): the rows are in
+    ``_cols(..., pool=pool_order)``'s order (the response, and ``grad_rows``' rows, too)."""
     n = img.shape[0]
     hw = p.response[0] * p.response[1]
     # Without groups the bias rides in the GEMMs, on a column of ones after the columns: the
@@ -464,7 +495,7 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, grad_rows=
     def part(lo, hi):
         own = None if sums is None or len(ranges) == 1 else xp.zeros_like(sums)
         acc = _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows,
-                           sums if own is None else own, ones, pooled)
+                           sums if own is None else own, ones, pooled, pool_order)
         return acc, own
 
     results = parallel.run_parts(part, ranges)
@@ -482,7 +513,8 @@ def _cols_pass(xp, img, p, w2=None, out2=None, bias=None, relu=False, grad_rows=
     return acc
 
 
-def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, ones, pooled):
+def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, ones, pooled,
+                 pool_order):
     """``_cols_pass`` for images ``lo:hi`` on the calling thread; ``ones``: the column matrix
     ends with a column of ones (``w2`` with the bias as its last row); ``pooled``: ``(y,
     first, window indices)``."""
@@ -494,7 +526,7 @@ def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, 
     acc = tmp = None
     for s0 in range(lo, hi, step):
         s1 = min(hi, s0 + step)
-        cols = _cols(xp, _padded(xp, img[s0:s1], p), p, ones)
+        cols = _cols(xp, _padded(xp, img[s0:s1], p), p, ones, pool_order)
         r0, r1 = s0 * hw, s1 * hw
         if out2 is not None or pooled is not None:
             if out2 is not None:
@@ -512,8 +544,13 @@ def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, 
                 xp.maximum(out, _zeros(xp, out.shape, out.dtype), out=out)
             if pooled is not None:
                 y, first, windows = pooled
-                max_windows(xp, out.reshape(s1 - s0, ho, wo, c), 2, windows, y[s0:s1],
-                            first is not None, None if first is None else first[s0:s1])
+                keep, first = first is not None, None if first is None else first[s0:s1]
+                if pool_order is None:
+                    max_windows(xp, out.reshape(s1 - s0, ho, wo, c), 2, windows, y[s0:s1],
+                                keep, first)
+                else:  # each window position is a block of rows
+                    max_blocks(xp, out.reshape(len(windows), -1, c), y[s0:s1].reshape(-1, c),
+                               keep, None if first is None else first.reshape(-1, c))
         if grad_rows is not None:
             rows = grad_rows(s0, s1)
             if row_sums is not None:
@@ -657,7 +694,8 @@ class Conv(Function):
             y = xp.empty((n, ho // ph, wo // pw, p.c_resp), dtype)
             if recording:
                 first = xp.empty(y.shape, _index_dtype(ph * pw))
-            _cols_pass(xp, img, p, w2, bias=b, relu=self.relu, pooled=(y, first, self.pool))
+            _cols_pass(xp, img, p, w2, bias=b, relu=self.relu, pooled=(y, first, self.pool),
+                       pool_order=self._pool_order())
         if recording:
             self.save_for_backward(img if needs[1] else None, w2, w.shape,
                                    y if self.relu else None, first)
@@ -685,7 +723,12 @@ class Conv(Function):
         if needs[1]:
             if bias_grad:
                 gb = xp.zeros(p.c_resp, gy.dtype)
-            acc = _cols_pass(xp, img, p, grad_rows=grad_rows, row_sums=gb)
+            order = self._pool_order()
+            if order is not None:  # the weight gradient's rows need no scatter in this order
+                acc = _cols_pass(xp, img, p, grad_rows=_pooled_rows_source(xp, g4, first, order),
+                                 row_sums=gb, pool_order=order)
+            else:
+                acc = _cols_pass(xp, img, p, grad_rows=grad_rows, row_sums=gb)
             gw = _weight_from_acc(acc, p, wshape)
             if p.spatial == 1:
                 gw = gw[0]
@@ -695,6 +738,12 @@ class Conv(Function):
         if bias_grad and gb is None:
             gb = _sum_rows(xp, bias_rows())
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
+
+
+    def _pool_order(self):
+        """The fused pool's window when the passes run window-position-major (no groups: the
+        grouped column layout keeps the row-major order), else None."""
+        return self.pool if self.pool is not None and self.plan.groups == 1 else None
 
 
 class ConvTranspose(Function):

@@ -318,15 +318,31 @@ def max_windows(xp, src, last_axis, indices, y, keep, first=None):
     NaN), written into ``first`` when given (an integer array of ``y``'s shape, of
     ``_index_dtype(len(indices))``), else a new array; otherwise None."""
     blocks = _blocks(xp, src, last_axis)
-    y = _gather(src, blocks, indices[0], y)
-    dtype = _index_dtype(len(indices))
+    return _max_positions(xp, len(indices),
+                          lambda p, out=None: _gather(src, blocks, indices[p], out), y, keep,
+                          first)
+
+
+def max_blocks(xp, parts, y, keep, first=None):
+    """As :func:`max_windows` for windows laid out position-major: ``parts[p]`` (contiguous,
+    ``y``'s shape) holds position ``p`` of every window, so nothing is gathered."""
+    return _max_positions(xp, len(parts), lambda p, out=None: parts[p], y, keep, first)
+
+
+def _max_positions(xp, count, position, y, keep, first):
+    """The core of :func:`max_windows`: ``position(p, out)`` gives the values at window
+    position ``p`` (written into ``out``, a buffer of ``y``'s shape, when it has to copy)."""
+    values = position(0, y)
+    if values is not y:
+        xp.copyto(y, values)
+    dtype = _index_dtype(count)
     part = parallel.scratch(xp, "pool window", y.shape, y.dtype)  # every position's copy
     greater = parallel.scratch(xp, "pool greater", y.shape, np.bool_)
-    if keep and len(indices) == 1:  # one position per window
+    if keep and count == 1:  # one position per window
         first = xp.zeros(y.shape, dtype) if first is None else first
         first.fill(0)
-    for p, index in enumerate(indices[1:], 1):
-        part = _gather(src, blocks, index, part)
+    for p in range(1, count):
+        part = position(p, part)
         if keep:
             # positions come in increasing order, so the index of the latest strictly greater
             # position is also the largest: a maximum keeps it
@@ -346,8 +362,8 @@ def max_windows(xp, src, last_axis, indices, y, keep, first=None):
     if keep and y.dtype.kind == "f" and y.size and xp.isnan(y.min()):
         # a NaN never wins a ``greater``, so ``first`` is at or before the window's first NaN
         # there; a maximum with the NaN positions moves it to the last one
-        for p, index in enumerate(indices):
-            nan = xp.isnan(_gather(src, blocks, index)).astype(first.dtype)
+        for p in range(count):
+            nan = xp.isnan(position(p)).astype(first.dtype)
             nan *= p
             xp.maximum(first, nan, out=first)
     return first if keep else None
