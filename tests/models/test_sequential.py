@@ -145,8 +145,10 @@ def test_a_convolution_then_max_pool_runs_fused_with_the_same_result(conv, pool,
     x = np.random.default_rng(0).normal(size=(4,) + shape)
     fused = _output_and_grads(model, x, lambda m, x: m(keras.tensor(x)))
     plain = _output_and_grads(model, x, _run_layers_one_by_one)
+    # float32: the fused convolution orders its GEMM's rows by window position, so sums may
+    # round differently in the last bits (F.conv2d's own tests compare in float64)
     for got, want in zip(fused, plain, strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     conv_layer, pool_layer = model.layers[:2]
     assert conv_layer._fusable_pool(pool_layer, keras.tensor(x)) == pool_layer.pool_size
     assert "MaxPool" not in _functions_in_graph(model(keras.tensor(x)))  # the Conv pools
