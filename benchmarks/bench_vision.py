@@ -436,7 +436,8 @@ def build_rows(results) -> list[dict]:
                          c["pytorch"]["median_s"] / c["neurona"]["median_s"], TARGETS[name]))
     rss = results["rss"]
     ours, theirs = rss["neurona"]["growth_kib"], rss["pytorch"]["growth_kib"]
-    ratio = None if not ours or theirs is None else theirs / ours
+    # no growth at all counts as 1 KiB (VmHWM's resolution): the ratio is then a lower bound
+    ratio = None if ours is None or theirs is None else theirs / max(ours, 1)
     rows.append(_row(f"peak RSS growth while training {RSS_STEPS} steps", ours, theirs, mib,
                      ratio, TARGETS["rss"]))
     return rows

@@ -54,3 +54,22 @@ def test_bench_generative_quick(tmp_path):
     proc, report = run_quick("bench_generative.py", tmp_path)
     assert "DCGAN" in proc.stdout and "VAE" in proc.stdout, proc.stdout
     assert report["results"]
+
+
+def test_bench_vision_counts_no_memory_growth_as_a_met_target(monkeypatch):
+    import importlib
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    monkeypatch.setattr(sys, "argv", ["bench_vision.py", "--quick", "--threads", "1"])
+    for var in ("NEURONA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                "MKL_NUM_THREADS"):  # the script sets them on import
+        monkeypatch.setenv(var, os.environ.get(var, "1"))
+    monkeypatch.delitem(sys.modules, "bench_vision", raising=False)
+    bench = importlib.import_module("bench_vision")
+    timing = {"neurona": {"median_s": 0.01}, "pytorch": {"median_s": 0.01}}
+    results = {name: timing for name in ("train", "predict", "conv1", "conv2")}
+    results["rss"] = {"neurona": {"growth_kib": 0}, "pytorch": {"growth_kib": 20480}}
+    row = bench.build_rows(results)[-1]
+    assert row["met"] and row["value"] == 20480  # 0 KiB counts as 1 KiB: a lower bound
+    results["rss"]["neurona"]["growth_kib"] = None  # not measurable (no /proc)
+    assert not bench.build_rows(results)[-1]["met"]
