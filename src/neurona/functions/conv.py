@@ -452,9 +452,9 @@ def _pooled_rows_source(xp, gy, first, pool):
         if positions == 1:
             return g.reshape(-1, c)
         out = _buffer(xp, "pooled rows", (positions,) + g.shape, g.dtype)
-        at = _buffer(xp, "pooled mask", g.shape, np.bool_)
+        hit = _buffer(xp, "pooled mask", g.shape, np.bool_)
         for q in range(positions):
-            xp.multiply(g, xp.equal(first[s0:s1], q, out=at), out=out[q])
+            xp.multiply(g, xp.equal(first[s0:s1], q, out=hit), out=out[q])
         return out.reshape(-1, c)
     return rows
 
@@ -671,7 +671,10 @@ class Conv(Function):
     goes further: the response never leaves the cache, only the pooled output and one byte per
     window (the maximum's position) are written, and backward rebuilds each chunk's response
     gradient in cache from them. The ReLU's mask is then taken on the pooled output (a window's
-    maximum is the response at the position that gets its gradient).
+    maximum is the response at the position that gets its gradient). With the pool, only the
+    response its windows read is computed (``_pooled_plan``), and without groups the columns
+    come window-position-major (``_cols``): the pool takes the maximum of whole blocks of rows
+    and the weight gradient's rows need no scatter.
     """
 
     def forward(self, x, w, b=None):
@@ -738,7 +741,6 @@ class Conv(Function):
         if bias_grad and gb is None:
             gb = _sum_rows(xp, bias_rows())
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
-
 
     def _pool_order(self):
         """The fused pool's window when the passes run window-position-major (no groups: the
