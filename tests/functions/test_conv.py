@@ -690,6 +690,8 @@ def test_conv1d_and_transposed_convolutions_split_across_threads_match_one_threa
     ((3, 3, 9, 8), (3, 3, 3, 4), 2, {"data_format": "channels_first"}),
     ((5, 7, 6, 4), (3, 3, 2, 6), (3, 2), {"groups": 2, "stride": (1, 2)}),
     ((4, 6, 6, 2), (1, 1, 2, 3), 1, {}),  # one position per window
+    ((3, 13, 12, 2), (3, 2, 2, 4), (2, 3), {"stride": (2, 1), "dilation": (1, 2)}),
+    ((2, 8, 9, 1), (3, 3, 1, 4), 2, {"padding": 1}),  # one input channel: transposed columns
 ])
 @pytest.mark.parametrize("activation", [None, "relu"])
 def test_fused_max_pool_equals_max_pool_of_conv_values_and_gradients(shape, kernel, pool,
