@@ -15,7 +15,8 @@ reach on 64-bit systems (mappings for requests of 32 MiB and more, trimming once
 free), so the outcome no longer depends on history. The cost: up to 64 MiB of freed memory may
 stay with the process instead of going back to the system.
 
-Nothing is changed when the malloc is not glibc's, when ``NEURONA_MALLOC_TUNING`` is ``0``
+Nothing is changed when the C library is not glibc (with another malloc preloaded, such as
+jemalloc, the settings reach only glibc's unused one), when ``NEURONA_MALLOC_TUNING`` is ``0``
 (or ``false``, ``no``, ``off``), or when the user set glibc's own variables
 (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_TOP_PAD_`` or malloc entries in
 ``GLIBC_TUNABLES``): those win.
@@ -26,7 +27,7 @@ from __future__ import annotations
 import ctypes
 import os
 
-__all__ = ["tune_malloc", "MMAP_THRESHOLD", "TRIM_THRESHOLD"]
+__all__ = ["tune_malloc", "skipped", "MMAP_THRESHOLD", "TRIM_THRESHOLD"]
 
 # glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD = -1
