@@ -540,7 +540,7 @@ def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, 
                 xp.copyto(out.reshape(r1 - r0, g, -1), res.transpose(1, 0, 2))
             if bias is not None:
                 out += bias  # still in cache
-            if relu:
+            if relu and pooled is None:
                 xp.maximum(out, _zeros(xp, out.shape, out.dtype), out=out)
             if pooled is not None:
                 y, first, windows = pooled
@@ -551,6 +551,12 @@ def _cols_chunks(xp, img, p, lo, hi, w2, out2, bias, relu, grad_rows, row_sums, 
                 else:  # each window position is a block of rows
                     max_blocks(xp, out.reshape(len(windows), -1, c), y[s0:s1].reshape(-1, c),
                                keep, None if first is None else first.reshape(-1, c))
+                if relu:
+                    # ReLU and max commute: on the pooled values it is a quarter of the work
+                    # (2x2 windows). The maximum's position may differ only where every value
+                    # of the window is <= 0, and there the ReLU passes no gradient.
+                    yc = y[s0:s1]
+                    xp.maximum(yc, _zeros(xp, yc.shape, yc.dtype), out=yc)
         if grad_rows is not None:
             rows = grad_rows(s0, s1)
             if row_sums is not None:
