@@ -718,6 +718,25 @@ def test_fused_max_pool_equals_max_pool_of_conv_values_and_gradients(shape, kern
         np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape, pool", [((3, 9, 9, 1), 2), ((2, 8, 11, 3), (2, 3))])
+def test_fused_max_pool_weight_and_bias_gradients_without_the_input_gradient(shape, pool):
+    # the first layer's case: the ReLU's mask is applied chunk by chunk inside the
+    # weight-gradient pass instead of on the whole pooled gradient
+    rng = np.random.default_rng(6)
+    x, w, b = rng.normal(size=shape), rng.normal(size=(3, 3, shape[-1], 4)), rng.normal(size=4)
+    grads = []
+    for fused in (True, False):
+        wt, bt = nr.tensor(w, requires_grad=True), nr.tensor(b, requires_grad=True)
+        if fused:
+            y = conv2d(nr.tensor(x), wt, bt, activation="relu", max_pool=pool)
+        else:
+            y = nr.functions.max_pool2d(conv2d(nr.tensor(x), wt, bt, activation="relu"), pool)
+        (y * nr.tensor(np.linspace(-1, 1, y.size).reshape(y.shape))).sum().backward()
+        grads.append((y.data, wt.grad, bt.grad))
+    for got, want in zip(*grads, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+
 def test_fused_max_pool_1d_and_without_bias_or_input_gradient():
     rng = np.random.default_rng(4)
     x, w = rng.normal(size=(4, 11, 3)), rng.normal(size=(3, 3, 5))

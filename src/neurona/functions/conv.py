@@ -439,20 +439,24 @@ def _unpooled_source(xp, gy, first, p, pool):
     return rows
 
 
-def _pooled_rows_source(xp, gy, first, pool):
+def _pooled_rows_source(xp, gy, first, pool, gate=None):
     """``rows(s0, s1)``: the response-rows gradient of images ``s0:s1`` below a fused max pool,
     window-position-major as ``_cols(..., pool=pool)`` orders the columns, in a scratch
     buffer: block ``q`` holds ``gy`` where a window's first maximum is its position ``q``, zeros
-    elsewhere (``gy`` itself for one position per window)."""
+    elsewhere (``gy`` itself for one position per window). With ``gate`` (the pooled output of
+    the fused ReLU), ``gy`` is zeroed first where the gate is not positive."""
     positions = pool[0] * pool[1]
     c = gy.shape[-1]
 
     def rows(s0, s1):
         g = gy[s0:s1]
+        hit = _buffer(xp, "pooled mask", g.shape, np.bool_)
+        if gate is not None:
+            g = xp.multiply(g, xp.greater(gate[s0:s1], 0, out=hit),
+                            out=_buffer(xp, "pooled gated", g.shape, g.dtype))
         if positions == 1:
             return g.reshape(-1, c)
         out = _buffer(xp, "pooled rows", (positions,) + g.shape, g.dtype)
-        hit = _buffer(xp, "pooled mask", g.shape, np.bool_)
         for q in range(positions):
             xp.multiply(g, xp.equal(first[s0:s1], q, out=hit), out=out[q])
         return out.reshape(-1, c)
@@ -723,8 +727,12 @@ class Conv(Function):
             grad_rows = _row_source(xp, gy2, p.response[0] * p.response[1], gate)
             bias_rows = lambda: gy2 if gate is None else gy2 * (gate > 0)  # noqa: E731
         else:
-            if y is not None:  # the ReLU, on the pooled output
-                g4 = g4 * (y > 0)
+            # the ReLU, on the pooled output: the window-ordered weight-gradient pass applies
+            # it chunk by chunk (split across threads, in cache); the other uses of g4 (the
+            # input gradient, a bias without the weight) need it applied here
+            gate = y
+            if y is not None and (needs[0] or not needs[1] or self._pool_order() is None):
+                g4, gate = g4 * (y > 0), None
             grad_rows = _unpooled_source(xp, g4, first, p, self.pool)
             bias_rows = lambda: g4.reshape(-1, p.c_resp)  # noqa: E731  (lands once each)
         gx = gw = gb = None
@@ -734,8 +742,8 @@ class Conv(Function):
                 gb = xp.zeros(p.c_resp, gy.dtype)
             order = self._pool_order()
             if order is not None:  # the weight gradient's rows need no scatter in this order
-                acc = _cols_pass(xp, img, p, grad_rows=_pooled_rows_source(xp, g4, first, order),
-                                 row_sums=gb, pool_order=order)
+                rows = _pooled_rows_source(xp, g4, first, order, gate)
+                acc = _cols_pass(xp, img, p, grad_rows=rows, row_sums=gb, pool_order=order)
             else:
                 acc = _cols_pass(xp, img, p, grad_rows=grad_rows, row_sums=gb)
             gw = _weight_from_acc(acc, p, wshape)
