@@ -5,7 +5,7 @@ parts of one op at the same time. Which split pays depends on the op's grain:
 
 - **Chunky ops** (convolutions, max pooling) cut their batch into parts, one per thread
   (:func:`split_ranges`, :func:`run_parts`): the first part runs on the calling thread, the
-  others on a pool of workers. A handoff to a worker and back costs about 100 µs on a small
+  others on a pool of workers. A handoff to a worker and back costs 50-100 µs on a small
   virtual machine (two futex wake-ups), so an op splits only when each part is worth more.
 - **GEMM-bound ops** (large products, the recurrent loops' many medium-sized products) let
   NumPy's BLAS use the threads (:func:`blas_threads`): OpenBLAS hands work to its threads far

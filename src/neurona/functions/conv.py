@@ -27,9 +27,9 @@ Without groups, the bias rides in the GEMMs on a column of ones after the column
 broadcast pass over the output; backward's weight GEMM yields the bias gradient as its last
 row). The images of a large batch are split across neurona's threads
 (:mod:`neurona.parallel`), each part running the chunk loop on its own images and scratch
-buffers; measured on the Keras MNIST convnet's training step (batch 128, 2 cores, the same
-run for both), that took the step from 0.63x PyTorch's speed to 1.02x (the bias and pooling
-changes since: 0.94-1.51x over five runs, ``benchmarks/README.md``).
+buffers. With the fused pooling below, the Keras MNIST convnet's training step (batch 128, 2
+cores, both frameworks free of page faults, see :mod:`neurona.heap`) runs at 0.98-1.17x
+PyTorch's speed (``benchmarks/README.md``).
 
 Weights use Keras's layouts: ``(kh, kw, C_in // groups, C_out)`` for a convolution and
 ``(kh, kw, C_out, C_in)`` for a transposed one (1-D: drop ``kh``).
@@ -424,16 +424,13 @@ def _row_source(xp, rows2, hw, gate=None):
 def _unpooled_source(xp, gy, first, p, pool):
     """``rows(s0, s1)``: the response-rows gradient of images ``s0:s1`` below a fused max pool,
     in a scratch buffer: each window's gradient ``gy`` (N, Hp, Wp, C) at its first maximum
-    ``first``, zeros elsewhere."""
+    ``first``, zeros elsewhere. The windows tile the response (``_pooled_plan``), so every
+    position is written."""
     (ho, wo), c = p.response, p.c_resp
-    hp, wp = gy.shape[1:3]
-    windows = _offsets(4, (1, 2), pool, pool, (hp, wp))
-    covering = hp * pool[0] == ho and wp * pool[1] == wo
+    windows = _offsets(4, (1, 2), pool, pool, gy.shape[1:3])
 
     def rows(s0, s1):
         grad = _buffer(xp, "unpooled", (s1 - s0, ho, wo, c), gy.dtype)
-        if not covering:  # the rows and columns no window reaches
-            grad.fill(0)
         window_grads(xp, gy[s0:s1], first[s0:s1], grad, 2, windows, overlap=False)
         return grad.reshape(-1, c)
     return rows
